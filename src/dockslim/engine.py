@@ -1,0 +1,96 @@
+"""Per-file work shared by every command: read, parse, validate, run passes, fix."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from .fixer import FixError, FixResult, fix_text, run_passes
+from .io import InputError, read_source
+from .passes import REGISTRY, Context, Finding, Options, Pass
+from .syntax import Dockerfile, ParseError, parse
+from .syntax.nodes import KNOWN_KEYWORDS
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    original: str = ""
+    tree: Dockerfile | None = None
+    findings: tuple[Finding, ...] = ()
+    result: FixResult | None = None
+    error: InputError | None = None
+
+
+def resolve_passes(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Pass]:
+    """Instances of the selected passes, in registry order. Raises ValueError for unknown ids."""
+    known = [p.id for p in REGISTRY]
+    for name in list(select) + list(ignore):
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ValueError(f"unknown pass id '{name}'{hint}; see `dockslim rules`")
+    chosen = [p for p in REGISTRY if (not select or p.id in select) and p.id not in ignore]
+    return [p() for p in chosen]
+
+
+def validate(path: str, tree: Dockerfile) -> None:
+    """What BuildKit rejects after parsing: unknown instructions, instructions before FROM."""
+    seen_from = False
+    for ins in tree.instructions:
+        line, col = tree.position(ins.keyword_start)
+        if ins.cmd not in KNOWN_KEYWORDS:
+            raise InputError(path, f"unknown instruction: {ins.keyword}", line, col)
+        if ins.sub is not None and ins.sub.cmd not in KNOWN_KEYWORDS:
+            sl, sc = tree.position(ins.sub.keyword_start)
+            raise InputError(path, f"unknown instruction: {ins.sub.keyword}", sl, sc)
+        if ins.cmd == "FROM":
+            seen_from = True
+        elif not seen_from and ins.cmd != "ARG":
+            raise InputError(path, f"{ins.cmd} before the first FROM (no build stage)", line, col)
+    if not seen_from:
+        raise InputError(path, "no FROM instruction", 1, 1)
+
+
+def load(path: str) -> tuple[str, Dockerfile]:
+    src = read_source(path)
+    shown = "<stdin>" if path == "-" else path
+    try:
+        tree = parse(src.text)
+    except ParseError as exc:
+        raise InputError(shown, exc.message, exc.line, exc.column) from None
+    validate(shown, tree)
+    return src.text, tree
+
+
+def default_context(path: str, context: str | None) -> Path | None:
+    if context is not None:
+        return Path(context)
+    if path == "-":
+        return None
+    return Path(os.path.dirname(os.path.abspath(path)))
+
+
+def check_file(path: str, passes: Sequence[Pass], options: Options, context: str | None) -> FileReport:
+    try:
+        text, tree = load(path)
+    except InputError as exc:
+        return FileReport(path, error=exc)
+    ctx = Context(tree, path, default_context(path, context), options)
+    return FileReport(path, text, tree, tuple(run_passes(ctx, passes)))
+
+
+def fix_file(path: str, passes: Sequence[Pass], options: Options, context: str | None) -> FileReport:
+    try:
+        text, tree = load(path)
+    except InputError as exc:
+        return FileReport(path, error=exc)
+    try:
+        result = fix_text(text, passes, path=path, build_context=default_context(path, context),
+                          options=options, tree=tree)
+    except FixError as exc:
+        return FileReport(path, text, tree, error=InputError(path, f"internal: {exc}; file left unchanged"))
+    return FileReport(path, text, tree, result.findings, result)

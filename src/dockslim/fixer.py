@@ -1,0 +1,158 @@
+"""Apply the passes' fixes: sort edits, skip overlaps, re-parse, loop to a fixed point.
+
+The one place where text changes. A result that does not parse, or that does not settle within
+``MAX_ITERATIONS`` rounds, is never returned: the fixer raises :class:`FixError` instead and the
+caller leaves the user's file alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .passes import Context, Edit, Finding, Fix, Options, Pass, Safety
+from .syntax import Dockerfile, ParseError, parse
+
+MAX_ITERATIONS = 10
+
+
+class FixError(Exception):
+    """A pass produced something the fixer refuses to return (a bug in that pass)."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A finding whose fix was applied, in the round it was applied."""
+
+    finding: Finding
+    round: int
+    line: int  # line in the text of that round (round 0 = the file on disk)
+
+
+@dataclass(frozen=True)
+class FixResult:
+    original: str
+    text: str
+    findings: tuple[Finding, ...]  # on the original file, fixable or not
+    applied: tuple[Applied, ...]
+    rounds: int
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+
+def run_passes(ctx: Context, passes: Sequence[Pass]) -> list[Finding]:
+    findings: list[Finding] = []
+    for p in passes:
+        findings.extend(p.check(ctx))
+    findings.sort(key=lambda f: (f.start, f.end, f.pass_id))
+    return findings
+
+
+def applicable(finding: Finding, options: Options) -> bool:
+    fix = finding.fix
+    if fix is None or not fix.edits:
+        return False
+    if fix.safety is Safety.SAFE:
+        return True
+    return fix.safety is Safety.UNSAFE and options.unsafe_fixes
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    out = []
+    pos = 0
+    for e in sorted(edits):
+        out.append(text[pos : e.start])
+        out.append(e.text)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _select(findings: list[Finding], options: Options) -> list[Finding]:
+    chosen: list[Finding] = []
+    for f in findings:
+        if not applicable(f, options):
+            continue
+        assert f.fix is not None
+        if any(f.fix.overlaps(c.fix) for c in chosen if c.fix is not None):
+            continue  # the next round sees it again on the updated text
+        chosen.append(f)
+    return chosen
+
+
+def fix_text(
+    text: str,
+    passes: Sequence[Pass],
+    *,
+    path: str = "-",
+    build_context: Path | None = None,
+    options: Options = Options(),
+    tree: Dockerfile | None = None,
+) -> FixResult:
+    """Run ``passes`` over ``text`` until nothing more applies. Raises ParseError for bad input."""
+    current = tree if tree is not None else parse(text)
+    ctx = Context(current, path, build_context, options)
+    first_findings: list[Finding] | None = None
+    applied: list[Applied] = []
+    source = text
+    for round_no in range(MAX_ITERATIONS + 1):
+        findings = run_passes(ctx, passes)
+        if first_findings is None:
+            first_findings = findings
+        chosen = _select(findings, options)
+        if not chosen:
+            return FixResult(text, source, tuple(first_findings), tuple(applied), round_no)
+        if round_no == MAX_ITERATIONS:
+            ids = ", ".join(sorted({f.pass_id for f in chosen}))
+            raise FixError(f"fixes did not settle after {MAX_ITERATIONS} rounds ({ids})")
+        new_source, new_tree, kept = _apply_verified(source, chosen)
+        if not kept:
+            ids = ", ".join(sorted({f.pass_id for f in chosen}))
+            raise FixError(f"every fix of this round produced an unparsable file ({ids})")
+        for f in kept:
+            applied.append(Applied(f, round_no, current.position(f.start)[0]))
+        source, current = new_source, new_tree
+        ctx = replace(ctx, dockerfile=current)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _apply_verified(source: str, chosen: list[Finding]) -> tuple[str, Dockerfile | None, list[Finding]]:
+    """Apply all chosen fixes; if the result does not parse, keep only those that parse alone."""
+    edits = [e for f in chosen for e in f.fix.edits]  # type: ignore[union-attr]
+    candidate = apply_edits(source, edits)
+    try:
+        return candidate, parse(candidate), chosen
+    except ParseError:
+        pass
+    kept: list[Finding] = []
+    current = source
+    tree = None
+    for f in chosen:
+        # Offsets refer to ``source``; apply each surviving fix together with those kept so far.
+        trial_edits = [e for k in kept + [f] for e in k.fix.edits]  # type: ignore[union-attr]
+        trial = apply_edits(source, trial_edits)
+        try:
+            tree = parse(trial)
+        except ParseError:
+            continue
+        kept.append(f)
+        current = trial
+    return current, tree, kept
+
+
+def check_text(
+    text: str,
+    passes: Sequence[Pass],
+    *,
+    path: str = "-",
+    build_context: Path | None = None,
+    options: Options = Options(),
+) -> tuple[Dockerfile, list[Finding]]:
+    tree = parse(text)
+    return tree, run_passes(Context(tree, path, build_context, options), passes)
+
+
+__all__ = ["FixError", "FixResult", "Applied", "fix_text", "check_text", "apply_edits", "Fix"]

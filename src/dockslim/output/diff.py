@@ -1,0 +1,21 @@
+"""Unified diff of a file's original and fixed text (stdlib difflib), git-style EOF markers."""
+
+from __future__ import annotations
+
+import difflib
+
+NO_EOL = "\\ No newline at end of file\n"
+
+
+def unified_diff(path: str, before: str, after: str, context: int = 3) -> str:
+    if before == after:
+        return ""
+    a = before.splitlines(keepends=True)
+    b = after.splitlines(keepends=True)
+    lines = []
+    for line in difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", n=context):
+        if line.endswith("\n"):
+            lines.append(line)
+        else:  # last line of a file without a final newline
+            lines.append(line + "\n" + NO_EOL)
+    return "".join(lines)

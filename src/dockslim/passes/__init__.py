@@ -1,0 +1,19 @@
+"""The passes, in the order they run. An explicit registry: adding a pass means adding it here."""
+
+from __future__ import annotations
+
+from .add_to_copy import AddToCopy
+from .base import Context, Edit, Finding, Fix, Options, Pass, Safety
+from .maintainer_to_label import MaintainerToLabel
+
+REGISTRY: tuple[type[Pass], ...] = (
+    MaintainerToLabel,
+    AddToCopy,
+)
+
+
+def by_id() -> dict[str, type[Pass]]:
+    return {p.id: p for p in REGISTRY}
+
+
+__all__ = ["REGISTRY", "by_id", "Context", "Edit", "Finding", "Fix", "Options", "Pass", "Safety"]

@@ -1,0 +1,119 @@
+"""What every pass shares: findings, fixes as data, and the context a pass reads.
+
+A pass is pure: ``check(ctx)`` reads the parsed Dockerfile (and, where it must prove something, the
+build context) and yields :class:`Finding` objects. A finding may carry a :class:`Fix`: text edits
+against the file as parsed plus a safety. Nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Iterator
+
+from ..syntax import Dockerfile
+
+
+class Safety(str, enum.Enum):
+    SAFE = "safe"  # keeps what the build does; applied by default
+    UNSAFE = "unsafe"  # may change the result; only with --unsafe-fixes
+    DISPLAY = "display-only"  # shown, never applied
+
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    """Replace ``source[start:end]`` with ``text`` (an insertion when start == end)."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    edits: tuple[Edit, ...]
+    safety: Safety = Safety.SAFE
+
+    def overlaps(self, other: "Fix") -> bool:
+        for a in self.edits:
+            for b in other.edits:
+                if a.start < b.end and b.start < a.end:
+                    return True
+                if a.start == a.end == b.start == b.end:  # two insertions at one point
+                    return True
+        return False
+
+
+@dataclass(frozen=True)
+class Finding:
+    pass_id: str
+    message: str
+    start: int  # file offsets of what the finding is about
+    end: int
+    fix: Fix | None = None
+    saving: str | None = None  # e.g. "1 layer", "~30 MB"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Settings a pass may read; filled from flags (and later from configuration)."""
+
+    unsafe_fixes: bool = False
+    cache_style: str = "cleanup"
+
+
+@dataclass(frozen=True)
+class Context:
+    dockerfile: Dockerfile
+    path: str = "-"
+    build_context: Path | None = None  # the folder COPY/ADD read from; None when unknown
+    options: Options = field(default_factory=Options)
+
+    def context_path(self, source: str) -> Path | None:
+        """The context file a COPY/ADD source names, if the context is known and it stays inside."""
+        if self.build_context is None:
+            return None
+        root = self.build_context.resolve()
+        target = (root / source.lstrip("/")).resolve()
+        if target != root and root not in target.parents:
+            return None
+        return target
+
+
+class Pass:
+    """Base of every pass. Subclasses set ``id``/``summary``/``safety`` and implement ``check``.
+
+    The class docstring is the user documentation and has four sections: ``## What it does``,
+    ``## Why is this bad?``, ``## Example``, ``## Fix safety``.
+    """
+
+    id: ClassVar[str]
+    summary: ClassVar[str]
+    safety: ClassVar[Safety] = Safety.SAFE
+
+    def check(self, ctx: Context) -> Iterator[Finding]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @classmethod
+    def documentation(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+
+_KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def is_kebab(name: str) -> bool:
+    return bool(_KEBAB.match(name))
+
+
+def same_case(template: str, word: str) -> str:
+    """``word`` in the letter case of ``template`` (``add`` -> ``copy``, ``ADD`` -> ``COPY``)."""
+    if template.islower():
+        return word.lower()
+    if template.isupper():
+        return word.upper()
+    return word.capitalize()
