@@ -1,0 +1,210 @@
+"""The CLI contract, through ``main(argv)``: outputs, exit codes, bad inputs, files untouched."""
+
+import os
+import stat
+
+import pytest
+
+from dockslim import __version__
+from dockslim.cli import main
+
+SEED = "FROM python:3\nMAINTAINER me\nADD . /code/\n"
+CLEAN = "FROM python:3\nCOPY . /code/\n"
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "Dockerfile").write_text(SEED)
+    (tmp_path / "app.py").write_text("print(1)\n")
+    return tmp_path
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_fix_diff_is_default_and_exits_1(project, capsys):
+    code, out, err = run(["fix", project / "Dockerfile"], capsys)
+    assert code == 1
+    assert out.startswith("--- a/") and "+COPY . /code/" in out and '+LABEL maintainer="me"' in out
+    assert "fixed add-to-copy" in err and "fixed maintainer-to-label" in err
+    assert (project / "Dockerfile").read_text() == SEED  # --diff never writes
+
+
+def test_fix_diff_exit_0_when_nothing_changes(tmp_path, capsys):
+    (tmp_path / "Dockerfile").write_text(CLEAN)
+    code, out, _ = run(["fix", "--diff", tmp_path / "Dockerfile"], capsys)
+    assert (code, out) == (0, "")
+
+
+def test_fix_write_rewrites_atomically_keeping_mode(project, capsys):
+    path = project / "Dockerfile"
+    os.chmod(path, 0o640)
+    code, out, _ = run(["fix", "--write", path], capsys)
+    assert code == 0 and out == ""
+    assert path.read_text() == 'FROM python:3\nLABEL maintainer="me"\nCOPY . /code/\n'
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    assert [p.name for p in project.iterdir() if p.name.startswith(".dockslim-")] == []
+    # idempotent: a second fix changes nothing
+    assert run(["fix", path], capsys)[0] == 0
+
+
+def test_write_keeps_crlf_bom_and_symlink(tmp_path, capsys):
+    real = tmp_path / "real.Dockerfile"
+    real.write_bytes("\ufeffFROM a\r\nADD app /x\r\n".encode())
+    (tmp_path / "app").mkdir()
+    link = tmp_path / "Dockerfile"
+    link.symlink_to(real)
+    assert run(["fix", "--write", link], capsys)[0] == 0
+    assert link.is_symlink()
+    assert real.read_bytes() == "\ufeffFROM a\r\nCOPY app /x\r\n".encode()
+
+
+def test_folder_discovery_skips_vendored_dirs(tmp_path, capsys):
+    for rel in ["Dockerfile", "svc/api.Dockerfile", "svc/Dockerfile.dev", "svc/Containerfile",
+                "node_modules/x/Dockerfile", ".git/Dockerfile", "notes.txt"]:
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("FROM a\nMAINTAINER x\n")
+    code, out, _ = run(["check", tmp_path], capsys)
+    assert code == 1
+    reported = sorted({line.split(":")[0] for line in out.splitlines()})
+    assert reported == sorted(str(tmp_path / r) for r in
+                              ["Dockerfile", "svc/api.Dockerfile", "svc/Dockerfile.dev", "svc/Containerfile"])
+
+
+def test_stdin_to_stdout(monkeypatch, capsys):
+    import io
+    import sys
+
+    class FakeStdin(io.TextIOWrapper):
+        pass
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"FROM a\nMAINTAINER me\n")))
+    code, out, _ = run(["fix", "-"], capsys)
+    assert code == 0 and out == 'FROM a\nLABEL maintainer="me"\n'
+
+
+def test_check_lists_findings_and_exit_codes(project, tmp_path, capsys):
+    code, out, _ = run(["check", project / "Dockerfile"], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].endswith("Dockerfile:2:1: maintainer-to-label MAINTAINER is deprecated: use LABEL maintainer=... [*]")
+    assert ":3:1: add-to-copy" in lines[1]
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "Dockerfile").write_text(CLEAN)
+    assert run(["check", clean / "Dockerfile"], capsys)[:2] == (0, "")
+
+
+def test_select_and_ignore(project, capsys):
+    code, out, _ = run(["check", "--select", "add-to-copy", project / "Dockerfile"], capsys)
+    assert "maintainer-to-label" not in out and "add-to-copy" in out
+    code, out, _ = run(["check", "--ignore", "add-to-copy,maintainer-to-label", project / "Dockerfile"], capsys)
+    assert (code, out) == (0, "")
+
+
+def test_unsafe_fixes_flag(tmp_path, capsys):
+    (tmp_path / "Dockerfile").write_text("FROM a\nADD missing /x\n")
+    code, out, err = run(["fix", tmp_path / "Dockerfile"], capsys)
+    assert (code, out) == (0, "") and "--unsafe-fixes" in err
+    code, out, _ = run(["fix", "--unsafe-fixes", tmp_path / "Dockerfile"], capsys)
+    assert code == 1 and "+COPY missing /x" in out
+
+
+def test_rules_and_explain(capsys):
+    code, out, _ = run(["rules"], capsys)
+    assert code == 0 and "add-to-copy" in out and "maintainer-to-label" in out and "safe" in out
+    code, out, _ = run(["explain", "add-to-copy"], capsys)
+    assert code == 0 and "## What it does" in out and "## Fix safety" in out
+
+
+def test_version(capsys):
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and out.strip() == f"dockslim {__version__}"
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["check", "--select", "merge-runz", "x"], "unknown pass id 'merge-runz'"),
+    (["explain", "nope"], "unknown pass id 'nope'"),
+    (["fix", "--no-such-flag", "x"], "No such option"),
+])
+def test_bad_options_exit_2(argv, needle, capsys):
+    code, out, err = run(argv, capsys)
+    assert code == 2 and needle in err
+
+
+BAD_INPUTS = [
+    ("missing", None, "no such file"),
+    ("binary", b"\x7fELF\x00\x00\x01", "binary file"),
+    ("latin1", "FROM a\nLABEL x=caf\xe9\n".encode("latin-1"), "2:12: not valid UTF-8"),
+    ("empty", b"", "file with no instructions"),
+    ("comments", b"# just a comment\n", "file with no instructions"),
+    ("unknown", b"FROM a\nFOO bar\n", "2:1: unknown instruction: FOO"),
+    ("notdocker", b"hello world\n", "1:1: unknown instruction: hello"),
+    ("nofrom", b"RUN echo\n", "1:1: RUN before the first FROM"),
+    ("heredoc", b"FROM a\nRUN <<EOF\necho\n", "2:1: unterminated heredoc"),
+    ("badjson", b'FROM a\nCMD ["a", 1]\n', "2:1: when using JSON array syntax"),
+    ("escape", b"# escape=x\nFROM a\n", "1:1: invalid escape token"),
+    ("envnoval", b"FROM a\nENV A\n", "2:1: ENV must have two arguments"),
+]
+
+
+@pytest.mark.parametrize("name, data, needle", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+@pytest.mark.parametrize("command", [["check"], ["fix"], ["fix", "--write"]])
+def test_bad_input_is_a_clear_error_and_file_untouched(tmp_path, capsys, name, data, needle, command):
+    path = tmp_path / "Dockerfile"
+    if data is not None:
+        path.write_bytes(data)
+    code, out, err = run(command + [path], capsys)
+    assert code == 2
+    assert f"{path}:" in err and needle in err
+    assert "Traceback" not in err and out == ""
+    if data is not None:
+        assert path.read_bytes() == data
+
+
+def test_one_bad_file_does_not_stop_the_others(tmp_path, capsys):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "Dockerfile").write_bytes(b"\x00")
+    (tmp_path / "b" / "Dockerfile").write_text("FROM a\nMAINTAINER me\n")
+    code, out, err = run(["fix", "--write", tmp_path], capsys)
+    assert code == 2 and "binary file" in err
+    assert (tmp_path / "b" / "Dockerfile").read_text() == 'FROM a\nLABEL maintainer="me"\n'
+
+
+def test_unreadable_file(tmp_path, capsys, monkeypatch):
+    # Tests run as root (CI too), where chmod 0 does not stop reading: simulate the refusal.
+    import dockslim.io
+
+    path = tmp_path / "Dockerfile"
+    path.write_text(SEED)
+
+    def refuse(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(dockslim.io, "open", refuse, raising=False)
+    code, _, err = run(["check", path], capsys)
+    assert code == 2 and "cannot read" in err
+
+
+def test_read_only_folder_under_write_leaves_file_intact(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "Dockerfile"
+    path.write_text(SEED)
+    import tempfile
+
+    def refuse(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    code, _, err = run(["fix", "--write", path], capsys)
+    assert code == 2 and "cannot write: Permission denied" in err
+    assert path.read_text() == SEED
+
+
+def test_no_dockerfile_in_folder(tmp_path, capsys):
+    code, _, err = run(["check", tmp_path], capsys)
+    assert code == 2 and "no Dockerfile found" in err
