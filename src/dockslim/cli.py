@@ -163,7 +163,9 @@ def check(
             continue
         shown = "<stdin>" if path == "-" else path
         for f in report.findings:
-            found += 1
+            if f.note and quiet:
+                continue
+            found += not f.note
             typer.echo(finding_line(shown, report.tree, f))
     if found and not quiet:
         typer.echo(f"{found} finding(s); [*] marks a safe fix that `dockslim fix` applies.", err=True)

@@ -13,7 +13,8 @@ def unified_diff(path: str, before: str, after: str, context: int = 3) -> str:
     a = before.splitlines(keepends=True)
     b = after.splitlines(keepends=True)
     lines = []
-    for line in difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", n=context):
+    shown = path.lstrip("/")
+    for line in difflib.unified_diff(a, b, f"a/{shown}", f"b/{shown}", n=context):
         if line.endswith("\n"):
             lines.append(line)
         else:  # last line of a file without a final newline

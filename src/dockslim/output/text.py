@@ -13,7 +13,8 @@ def finding_line(path: str, tree: Dockerfile, f: Finding) -> str:
     if f.fix is not None:
         tag = " [*]" if f.fix.safety is Safety.SAFE else f" [{f.fix.safety.value} fix]"
     saving = f" (saves {f.saving})" if f.saving else ""
-    return f"{path}:{line}:{col}: {f.pass_id} {f.message}{saving}{tag}"
+    kind = " note:" if f.note else ""
+    return f"{path}:{line}:{col}: {f.pass_id}{kind} {f.message}{saving}{tag}"
 
 
 def applied_line(path: str, a: Applied) -> str:

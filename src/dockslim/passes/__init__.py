@@ -5,10 +5,12 @@ from __future__ import annotations
 from .add_to_copy import AddToCopy
 from .base import Context, Edit, Finding, Fix, Options, Pass, Safety
 from .maintainer_to_label import MaintainerToLabel
+from .merge_runs import MergeRuns
 
 REGISTRY: tuple[type[Pass], ...] = (
     MaintainerToLabel,
     AddToCopy,
+    MergeRuns,
 )
 
 

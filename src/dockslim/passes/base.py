@@ -54,6 +54,7 @@ class Finding:
     end: int
     fix: Fix | None = None
     saving: str | None = None  # e.g. "1 layer", "~30 MB"
+    note: bool = False  # informational (e.g. why something was left alone): shown, never fails a check
 
 
 @dataclass(frozen=True)

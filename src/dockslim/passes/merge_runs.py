@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..syntax import Dockerfile, Instruction, Trivia
+from ..syntax.shell import Script
+from .base import Context, Edit, Finding, Fix, Pass, Safety
+from .shellquery import run_script, stage_items
+
+# Shells whose `-c` semantics we model (POSIX sh family). Anything else (PowerShell, cmd) is left.
+_POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox"})
+_WINDOWS_HINTS = ("windows", "nanoserver", "servercore", "mcr.microsoft.com/dotnet/framework")
+
+
+@dataclass(frozen=True)
+class _Body:
+    """One RUN that may take part in a merge, with what the merge needs to know about it."""
+
+    ins: Instruction
+    script: Script
+    text: str  # file text of the body, trailing separator, comment and blanks removed
+    full_text: str  # file text of the whole body
+    isolate: str  # why it must run in a subshell when something follows it ("" = no need)
+
+
+class MergeRuns(Pass):
+    """## What it does
+    Merges consecutive `RUN` instructions of a stage into one, joined with `&&`, one command per
+    line with `&&` at the start of each continued line.
+
+    ## Why is this bad?
+    Every `RUN` makes a layer. A file created in one layer and deleted in a later one still ships
+    in the image, and each layer costs pull time and metadata (hadolint DL3059).
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update
+    RUN mkdir /code
+    ```
+    becomes
+    ```dockerfile
+    RUN apt-get update \\
+        && mkdir /code
+    ```
+
+    ## Fix safety
+    Safe: the merged body runs the same commands, in the same order, with the same working
+    directory, environment and failure behaviour.
+    - A body that changes shell state for what follows (`cd`, `export`, `set`, `umask`, `exit`,
+      assignments, functions, `source` ...) runs in a subshell `( ... )`, so nothing leaks.
+    - A body whose failure is not simply "any command failed" (`a; b`, `a || b`) is grouped
+      `{ ...; }` when it follows another body, so the build still fails exactly when it did.
+    - Never merged: RUNs with different flags (`--mount`, `--network`, ...), exec (JSON) form,
+      heredocs, a body ending in a comment, background jobs (`&`), bodies the shell model cannot
+      read, RUNs under a non-POSIX `SHELL` or on a Windows base image, and RUNs separated by any
+      other instruction. `check` says why for each pair of adjacent RUNs left apart.
+    - Comment lines between merged RUNs are kept inside the continuation (Docker ignores them
+      there); blank lines between them are dropped, since BuildKit warns on empty continuation lines.
+    """
+
+    id = "merge-runs"
+    summary = "Consecutive RUN instructions become one (fewer layers, same build)"
+    safety = Safety.SAFE
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        df = ctx.dockerfile
+        indent = _continuation_indent(df)
+        for stage in df.stages():
+            shell_ok = not any(h in stage.base.lower() for h in _WINDOWS_HINTS)
+            group: list[_Body] = []
+            between: list[list[Trivia]] = []  # trivia before group[i + 1]
+            pending: list[Trivia] = []
+            prev: tuple[Instruction, _Body | None, str | None] | None = None  # adjacent RUN
+            for item in stage_items(df, stage):
+                if isinstance(item, Trivia):
+                    pending.append(item)
+                    continue
+                ins = item
+                if ins.cmd != "RUN":
+                    if ins.cmd == "SHELL":
+                        shell_ok = shell_ok and _posix_shell(ins)
+                    yield from self._emit(df, group, between, indent)
+                    group, between, pending, prev = [], [], [], None
+                    continue
+                body, own_reason = self._candidate(ins, shell_ok)
+                reason = own_reason
+                if prev is not None:
+                    prev_ins, prev_body, prev_reason = prev
+                    if reason is None and prev_body is None:
+                        reason = f"that RUN cannot be merged: {prev_reason}"
+                    elif reason is None and prev_body is not None:
+                        reason = _pair_reason(prev_body, body)  # type: ignore[arg-type]
+                    if reason is not None:
+                        yield Finding(
+                            self.id,
+                            f"RUN not merged with the RUN on line {prev_ins.start_line}: {reason}",
+                            ins.keyword_start, ins.keyword_start + len(ins.keyword), note=True,
+                        )
+                if reason is None and group:
+                    between.append(pending)
+                    group.append(body)  # type: ignore[arg-type]
+                else:
+                    yield from self._emit(df, group, between, indent)
+                    group, between = ([body] if body is not None else []), []
+                prev, pending = (ins, body, own_reason), []
+            yield from self._emit(df, group, between, indent)
+
+    def _candidate(self, ins: Instruction, shell_ok: bool) -> tuple[_Body | None, str | None]:
+        reason = _why_not(ins, shell_ok)
+        if reason is not None:
+            return None, reason
+        script = run_script(ins)
+        if script is None or script.opaque:
+            why = script.opaque_reason if script is not None else "no shell body"
+            return None, f"its shell body cannot be analysed ({why})"
+        if not script.statements:
+            return None, "its body is empty"
+        jobs = [why for _, why in script.state_changes() if "background" in why]
+        if jobs:
+            return None, "it runs a command in the background (&)"
+        last = script.statements[-1]
+        start, _ = ins.args_file_span()
+        _, end = ins.source_map.to_file_span(ins.args_start, ins.args_start + last.end)
+        changes = script.state_changes()
+        isolate = changes[0][1] if changes else ""
+        _, full_end = ins.args_file_span()
+        return _Body(ins, script, _file_text(ins, start, end), _file_text(ins, start, full_end),
+                     isolate), None
+
+    def _emit(self, df: Dockerfile, group: list[_Body], between: list[list[Trivia]],
+              indent: str) -> Iterator[Finding]:
+        if len(group) < 2:
+            return
+        nl = df.newline
+        esc = df.escape
+        parts: list[str] = []
+        reasons: list[str] = []
+        for i, body in enumerate(group):
+            last = i == len(group) - 1
+            text = body.full_text if last else body.text
+            if body.isolate and not last:
+                text = f"( {text} )"
+                reasons.append(f"line {body.ins.start_line} runs in a subshell: {body.isolate}")
+            elif i > 0 and not body.script.is_and_chain:
+                text = f"{{ {text}; }}"
+                reasons.append(f"line {body.ins.start_line} is grouped to keep its exit status")
+            if i > 0:
+                comments = "".join(indent + t.text.lstrip(" \t") for t in between[i - 1]
+                                   if t.kind != "blank")
+                parts.append(f" {esc}{nl}{comments}{indent}&& ")
+            parts.append(text)
+        first, final = group[0].ins, group[-1].ins
+        start, _ = first.args_file_span()
+        _, end = final.args_file_span()
+        lines = ", ".join(str(b.ins.start_line) for b in group)
+        n = len(group)
+        message = f"merge {n} RUN instructions (lines {lines}) into one"
+        if reasons:
+            message += " (" + "; ".join(reasons) + ")"
+        yield Finding(
+            self.id, message, first.keyword_start, end,
+            Fix((Edit(start, end, "".join(parts)),), Safety.SAFE),
+            saving=f"{n - 1} layer{'s' if n > 2 else ''}",
+        )
+
+
+def _why_not(ins: Instruction, shell_ok: bool) -> str | None:
+    if not shell_ok:
+        return "the stage's shell is not a POSIX shell (SHELL or a Windows base image)"
+    if ins.sub is not None:
+        return "ONBUILD RUNs are left alone"
+    if ins.is_json:
+        return "exec (JSON) form runs without a shell"
+    if ins.heredocs:
+        return "it uses a heredoc"
+    return None
+
+
+def _pair_reason(previous: _Body, body: _Body) -> str | None:
+    a = sorted(f.raw for f in previous.ins.flags)
+    b = sorted(f.raw for f in body.ins.flags)
+    if a != b:
+        return "their flags differ (" + (" ".join(a) or "none") + " vs " + (" ".join(b) or "none") + ")"
+    if previous.script.ends_with_comment:
+        return "the RUN before it ends with a comment"
+    if body.script.ends_with_comment and not body.script.is_and_chain:
+        return "it ends with a comment and would need grouping"
+    return None
+
+
+def _posix_shell(ins: Instruction) -> bool:
+    if not ins.is_json or not ins.value:
+        return False
+    exe = ins.value[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return exe in _POSIX_SHELLS
+
+
+def _file_text(ins: Instruction, start: int, end: int) -> str:
+    rel_start = start - ins.start
+    rel_end = end - ins.start
+    return ins.text[rel_start:rel_end]
+
+
+def _continuation_indent(df: Dockerfile) -> str:
+    """The indentation the file already uses for continuation lines (default four spaces)."""
+    for ins in df.instructions:
+        if ins.cmd != "RUN" or len(ins.source_map.segments) < 2:
+            continue
+        seg = ins.source_map.segments[1]
+        piece = df.source[seg.file_start: seg.file_start + seg.length]
+        lead = piece[: len(piece) - len(piece.lstrip(" \t"))]
+        if lead and len(lead) <= 8:
+            return lead
+    return "    "

@@ -1,0 +1,120 @@
+"""merge-runs: before/after for each hazard, refusals, and the fixed point."""
+
+import pytest
+
+from dockslim.passes.merge_runs import MergeRuns
+from dockslim.testing import assert_fix, assert_no_fix, run_fix
+
+
+def test_seed_style_runs_merge():
+    assert_fix(MergeRuns,
+               "FROM a\nRUN apt-get update\nRUN mkdir /code\nRUN mkdir /code/db\n",
+               "FROM a\nRUN apt-get update \\\n    && mkdir /code \\\n    && mkdir /code/db\n")
+
+
+def test_finding_says_what_and_how_much():
+    result = run_fix(MergeRuns, "FROM a\nRUN a\nRUN b\nRUN c\n")
+    (f,) = result.findings
+    assert "merge 3 RUN instructions (lines 2, 3, 4)" in f.message and f.saving == "2 layers"
+
+
+def test_cd_is_isolated_in_a_subshell():
+    assert_fix(MergeRuns, "FROM a\nRUN cd /src && make\nRUN make install\n",
+               "FROM a\nRUN ( cd /src && make ) \\\n    && make install\n")
+
+
+def test_export_and_assignment_are_isolated():
+    assert_fix(MergeRuns, "FROM a\nRUN export A=1\nRUN B=2\nRUN env\n",
+               "FROM a\nRUN ( export A=1 ) \\\n    && ( B=2 ) \\\n    && env\n")
+
+
+def test_exit_is_isolated():
+    assert_fix(MergeRuns, "FROM a\nRUN test -f /x || exit 0\nRUN touch /y\n",
+               "FROM a\nRUN ( test -f /x || exit 0 ) \\\n    && touch /y\n")
+
+
+@pytest.mark.parametrize("body", ["set -e", "umask 077", "ulimit -n 10", "trap 'rm x' EXIT",
+                                  "f() { echo; }", ". /etc/profile", "source /x", "exec foo",
+                                  "pushd /x", "unset A", "read A < /x", "shopt -s globstar"])
+def test_every_state_change_is_isolated(body):
+    result = run_fix(MergeRuns, f"FROM a\nRUN {body}\nRUN next\n")
+    assert f"RUN ( {body} ) \\\n    && next\n" in result.text
+
+
+def test_later_lists_are_grouped_to_keep_failure_behaviour():
+    assert_fix(MergeRuns, "FROM a\nRUN a\nRUN b; c\nRUN d || e\n",
+               "FROM a\nRUN a \\\n    && { b; c; } \\\n    && { d || e; }\n")
+
+
+def test_first_list_needs_no_group_and_trailing_semicolon_is_dropped():
+    assert_fix(MergeRuns, "FROM a\nRUN a; b;\nRUN c\n", "FROM a\nRUN a; b \\\n    && c\n")
+
+
+def test_comments_between_are_kept_blank_lines_dropped():
+    assert_fix(MergeRuns, "FROM a\nRUN a\n\n# then b\nRUN b\n",
+               "FROM a\nRUN a \\\n    # then b\n    && b\n")
+
+
+def test_existing_continuations_and_indent_are_kept():
+    assert_fix(MergeRuns, "FROM a\nRUN apt-get install -y \\\n  curl\nRUN b\n",
+               "FROM a\nRUN apt-get install -y \\\n  curl \\\n  && b\n")
+
+
+def test_backtick_escape_and_crlf():
+    assert_fix(MergeRuns, "# escape=`\r\nFROM a\r\nRUN a\r\nRUN b\r\n",
+               "# escape=`\r\nFROM a\r\nRUN a `\r\n    && b\r\n")
+
+
+def test_trailing_comment_stays_last():
+    assert_fix(MergeRuns, "FROM a\nRUN a\nRUN b # why\nRUN c\n",
+               "FROM a\nRUN a \\\n    && b # why\nRUN c\n")
+
+
+@pytest.mark.parametrize("dockerfile, reason", [
+    ("FROM a\nRUN a # c\nRUN b\n", "ends with a comment"),
+    ("FROM a\nRUN --mount=type=cache,target=/x a\nRUN b\n", "flags differ"),
+    ("FROM a\nRUN a\nRUN --network=none b\n", "flags differ"),
+    ('FROM a\nRUN ["a"]\nRUN b\n', "exec (JSON) form"),
+    ("FROM a\nRUN <<EOF\na\nEOF\nRUN b\n", "heredoc"),
+    ("FROM a\nRUN server &\nRUN b\n", "background"),
+    ("FROM a\nRUN a\nRUN b &\n", "background"),
+    ('FROM a\nSHELL ["powershell", "-Command"]\nRUN a\nRUN b\n', "not a POSIX shell"),
+    ("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN a\nRUN b\n", "not a POSIX shell"),
+    ("FROM a\nRUN echo 'unterminated\nRUN b\n", "cannot be analysed"),
+    ("FROM a\nRUN eval $X\nRUN b\n", "cannot be analysed"),
+])
+def test_refusals_are_explained(dockerfile, reason):
+    result = assert_no_fix(MergeRuns, dockerfile)
+    notes = [f.message for f in result.findings if f.note]
+    assert any(reason in n for n in notes), notes
+
+
+@pytest.mark.parametrize("barrier", ["ENV A=1", "ARG A", "WORKDIR /x", "USER app", "COPY . /x",
+                                     "ADD . /x", "ONBUILD RUN x", 'SHELL ["/bin/bash", "-c"]',
+                                     "LABEL a=b", "FROM b"])
+def test_never_across_other_instructions(barrier):
+    assert_no_fix(MergeRuns, f"FROM a\nRUN a\n{barrier}\nRUN b\n")
+
+
+def test_onbuild_runs_are_left_alone():
+    assert_no_fix(MergeRuns, "FROM a\nONBUILD RUN a\nONBUILD RUN b\nRUN c\n")
+
+
+def test_bash_shell_still_merges():
+    assert_fix(MergeRuns, 'FROM a\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN a | b\nRUN c\n',
+               'FROM a\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN a | b \\\n    && c\n')
+
+
+def test_same_mount_flags_merge():
+    assert_fix(MergeRuns, "FROM a\nRUN --mount=type=cache,target=/c a\nRUN --mount=type=cache,target=/c b\n",
+               "FROM a\nRUN --mount=type=cache,target=/c a \\\n    && b\n")
+
+
+def test_stages_are_separate():
+    assert_fix(MergeRuns, "FROM a AS b\nRUN a\nRUN b\nFROM c\nRUN d\nRUN e\n",
+               "FROM a AS b\nRUN a \\\n    && b\nFROM c\nRUN d \\\n    && e\n")
+
+
+def test_nothing_to_do_is_byte_identical():
+    text = "FROM a\nRUN a && \\\n  b   \nCOPY x y\nRUN c\n"
+    assert run_fix(MergeRuns, text).text == text
