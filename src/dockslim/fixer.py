@@ -71,9 +71,10 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     return "".join(out)
 
 
-def _select(findings: list[Finding], options: Options) -> list[Finding]:
+def _select(findings: list[Finding], options: Options, order: dict[str, int]) -> list[Finding]:
+    """Non-overlapping applicable fixes; on overlap the pass earlier in the registry wins."""
     chosen: list[Finding] = []
-    for f in findings:
+    for f in sorted(findings, key=lambda f: (order.get(f.pass_id, len(order)), f.start)):
         if not applicable(f, options):
             continue
         assert f.fix is not None
@@ -95,6 +96,7 @@ def fix_text(
     """Run ``passes`` over ``text`` until nothing more applies. Raises ParseError for bad input."""
     current = tree if tree is not None else parse(text)
     ctx = Context(current, path, build_context, options)
+    order = {p.id: i for i, p in enumerate(passes)}
     first_findings: list[Finding] | None = None
     applied: list[Applied] = []
     source = text
@@ -102,7 +104,7 @@ def fix_text(
         findings = run_passes(ctx, passes)
         if first_findings is None:
             first_findings = findings
-        chosen = _select(findings, options)
+        chosen = _select(findings, options, order)
         if not chosen:
             return FixResult(text, source, tuple(first_findings), tuple(applied), round_no)
         if round_no == MAX_ITERATIONS:
@@ -112,7 +114,7 @@ def fix_text(
         if not kept:
             ids = ", ".join(sorted({f.pass_id for f in chosen}))
             raise FixError(f"every fix of this round produced an unparsable file ({ids})")
-        for f in kept:
+        for f in sorted(kept, key=lambda f: f.start):
             applied.append(Applied(f, round_no, current.position(f.start)[0]))
         source, current = new_source, new_tree
         ctx = replace(ctx, dockerfile=current)
