@@ -33,7 +33,7 @@ def test_exit_is_isolated():
                "FROM a\nRUN ( test -f /x || exit 0 ) \\\n    && touch /y\n")
 
 
-@pytest.mark.parametrize("body", ["set -e", "umask 077", "ulimit -n 10", "trap 'rm x' EXIT",
+@pytest.mark.parametrize("body", ["set -x", "umask 077", "ulimit -n 10", "trap 'rm x' EXIT",
                                   "f() { echo; }", ". /etc/profile", "source /x", "exec foo",
                                   "pushd /x", "unset A", "read A < /x", "shopt -s globstar"])
 def test_every_state_change_is_isolated(body):
@@ -118,3 +118,24 @@ def test_stages_are_separate():
 def test_nothing_to_do_is_byte_identical():
     text = "FROM a\nRUN a && \\\n  b   \nCOPY x y\nRUN c\n"
     assert run_fix(MergeRuns, text).text == text
+
+
+@pytest.mark.parametrize("first", ["set -e; a; b", "set -o errexit; pip install a; true", "set -eux; a"])
+def test_errexit_body_is_not_put_on_the_left_of_and(first):
+    # `( set -e; a; b ) && c` would run b after a fails: POSIX ignores -e there.
+    result = assert_no_fix(MergeRuns, f"FROM a\nRUN {first}\nRUN c\n")
+    assert any("set -e" in f.message for f in result.findings if f.note)
+
+
+def test_errexit_body_may_come_last():
+    assert_fix(MergeRuns, "FROM a\nRUN a\nRUN set -e; b; c\n",
+               "FROM a\nRUN a \\\n    && { set -e; b; c; }\n")
+
+
+def test_errexit_shell_keeps_and_chains_but_not_groups():
+    shell = 'SHELL ["/bin/sh", "-ec"]\n'
+    assert_fix(MergeRuns, f"FROM a\n{shell}RUN a && b\nRUN c\n", f"FROM a\n{shell}RUN a && b \\\n    && c\n")
+    # `{ b; c; }` may end the list (there -e still applies) but not be followed by `&& d`.
+    result = assert_fix(MergeRuns, f"FROM a\n{shell}RUN a\nRUN b; c\nRUN d\n",
+                        f"FROM a\n{shell}RUN a \\\n    && {{ b; c; }}\nRUN d\n")
+    assert any("set -e" in f.message for f in result.findings if f.note)

@@ -22,6 +22,7 @@ class _Body:
     text: str  # file text of the body, trailing separator, comment and blanks removed
     full_text: str  # file text of the whole body
     isolate: str  # why it must run in a subshell when something follows it ("" = no need)
+    errexit: bool  # runs with `set -e` in force (its own, or the SHELL's)
 
 
 class MergeRuns(Pass):
@@ -51,6 +52,9 @@ class MergeRuns(Pass):
       assignments, functions, `source` ...) runs in a subshell `( ... )`, so nothing leaks.
     - A body whose failure is not simply "any command failed" (`a; b`, `a || b`) is grouped
       `{ ...; }` when it follows another body, so the build still fails exactly when it did.
+    - POSIX shells ignore `set -e` in every command of an `&&` list but the last, subshells and
+      groups included. So a body that relies on `set -e` (its own, or an errexit `SHELL`) is
+      only merged where it needs no wrapping, or as the last body.
     - Never merged: RUNs with different flags (`--mount`, `--network`, ...), exec (JSON) form,
       heredocs, a body ending in a comment, background jobs (`&`), bodies the shell model cannot
       read, RUNs under a non-POSIX `SHELL` or on a Windows base image, and RUNs separated by any
@@ -68,6 +72,7 @@ class MergeRuns(Pass):
         indent = _continuation_indent(df)
         for stage in df.stages():
             shell_ok = not any(h in stage.base.lower() for h in _WINDOWS_HINTS)
+            shell_errexit = False
             group: list[_Body] = []
             between: list[list[Trivia]] = []  # trivia before group[i + 1]
             pending: list[Trivia] = []
@@ -80,17 +85,18 @@ class MergeRuns(Pass):
                 if ins.cmd != "RUN":
                     if ins.cmd == "SHELL":
                         shell_ok = shell_ok and _posix_shell(ins)
+                        shell_errexit = _shell_errexit(ins)
                     yield from self._emit(df, group, between, indent)
                     group, between, pending, prev = [], [], [], None
                     continue
-                body, own_reason = self._candidate(ins, shell_ok)
+                body, own_reason = self._candidate(ins, shell_ok, shell_errexit)
                 reason = own_reason
                 if prev is not None:
                     prev_ins, prev_body, prev_reason = prev
                     if reason is None and prev_body is None:
                         reason = f"that RUN cannot be merged: {prev_reason}"
                     elif reason is None and prev_body is not None:
-                        reason = _pair_reason(prev_body, body)  # type: ignore[arg-type]
+                        reason = _pair_reason(prev_body, body, len(group) == 1)  # type: ignore[arg-type]
                     if reason is not None:
                         yield Finding(
                             self.id,
@@ -106,7 +112,8 @@ class MergeRuns(Pass):
                 prev, pending = (ins, body, own_reason), []
             yield from self._emit(df, group, between, indent)
 
-    def _candidate(self, ins: Instruction, shell_ok: bool) -> tuple[_Body | None, str | None]:
+    def _candidate(self, ins: Instruction, shell_ok: bool,
+                   shell_errexit: bool) -> tuple[_Body | None, str | None]:
         reason = _why_not(ins, shell_ok)
         if reason is not None:
             return None, reason
@@ -125,8 +132,9 @@ class MergeRuns(Pass):
         changes = script.state_changes()
         isolate = changes[0][1] if changes else ""
         _, full_end = ins.args_file_span()
+        errexit = shell_errexit or _enables_errexit(script)
         return _Body(ins, script, _file_text(ins, start, end), _file_text(ins, start, full_end),
-                     isolate), None
+                     isolate, errexit), None
 
     def _emit(self, df: Dockerfile, group: list[_Body], between: list[list[Trivia]],
               indent: str) -> Iterator[Finding]:
@@ -177,7 +185,7 @@ def _why_not(ins: Instruction, shell_ok: bool) -> str | None:
     return None
 
 
-def _pair_reason(previous: _Body, body: _Body) -> str | None:
+def _pair_reason(previous: _Body, body: _Body, previous_leads: bool) -> str | None:
     a = sorted(f.raw for f in previous.ins.flags)
     b = sorted(f.raw for f in body.ins.flags)
     if a != b:
@@ -186,7 +194,33 @@ def _pair_reason(previous: _Body, body: _Body) -> str | None:
         return "the RUN before it ends with a comment"
     if body.script.ends_with_comment and not body.script.is_and_chain:
         return "it ends with a comment and would need grouping"
+    wrapped = previous.isolate or (not previous_leads and not previous.script.is_and_chain)
+    compound_last = previous.script.statements[-1].kind in ("subshell", "group", "compound")
+    if (wrapped or compound_last) and previous.errexit:
+        # POSIX: -e is ignored in every command of an AND-OR list but the last, subshells included.
+        return "the RUN before it relies on `set -e`, which a `&&` list would switch off"
     return None
+
+
+def _enables_errexit(script: Script) -> bool:
+    """A top-level `set -e` / `set -o errexit` (in any spelling, e.g. `set -eux`)."""
+    for cmd in script.commands_named("set"):
+        if cmd.context & {"subshell", "pipeline", "substitution", "function", "background"}:
+            continue
+        if cmd.has_flag("-e") or "errexit" in cmd.flag_values("-o"):
+            return True
+    return False
+
+
+def _shell_errexit(ins: Instruction) -> bool:
+    """SHELL ["/bin/sh", "-ec"] or ["/bin/bash", "-o", "errexit", "-c"]."""
+    args = list(ins.value[1:]) if ins.is_json else []
+    for i, arg in enumerate(args):
+        if arg.startswith("-") and not arg.startswith("--") and "e" in arg[1:]:
+            return True
+        if arg == "-o" and i + 1 < len(args) and args[i + 1] == "errexit":
+            return True
+    return False
 
 
 def _posix_shell(ins: Instruction) -> bool:
