@@ -1,0 +1,74 @@
+"""merge-runs keeps what the build does: played by the behaviour harness, original vs rewritten,
+with every recorded call made to fail in turn. Over every fixture and over generated RUN sequences
+built from the hazards (cd, export, assignments, set -e, exit, umask, functions, lists ...)."""
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dockslim.passes.merge_runs import MergeRuns
+from dockslim.syntax import parse
+from dockslim.testing import run_fix
+from tests.harness import assert_same_behaviour
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "merge-runs"
+CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "Dockerfile").exists())
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fixture_output_is_the_expected_one(case):
+    before = (FIXTURES / case / "Dockerfile").read_text()
+    expected = (FIXTURES / case / "Dockerfile.expected").read_text()
+    result = run_fix(MergeRuns, before)
+    assert result.text == expected
+    assert run_fix(MergeRuns, result.text).text == result.text  # fixed point
+
+
+PLAYABLE = [c for c in CASES if c != "powershell"]  # a Windows shell cannot be played here
+
+
+@pytest.mark.parametrize("case", PLAYABLE)
+def test_fixture_behaves_the_same(case):
+    before = (FIXTURES / case / "Dockerfile").read_text()
+    after = run_fix(MergeRuns, before).text
+    if case not in ("trailing-comment", "heredoc-and-json"):
+        assert after != before, "fixture meant to exercise a merge did not change"
+    assert_same_behaviour(before, after)
+
+
+# Bodies built from the hazards the issue lists. `pip`/`apt-get` are recording stand-ins, so
+# failure injection makes any of them fail.
+HAZARDS = [
+    "cd /w", "cd /w && touch here", "mkdir -p /w/sub && cd /w/sub", "pushd /w >/dev/null",
+    "export A=exported", "A=plain", "unset A", "set -e", "set -eu; pip install one; true",
+    "set +e", "umask 077", "umask 022 && touch /u", "test -f /nope || exit 0", "exit 0",
+    "f() { echo fn > /fn; }", "f", "trap 'echo trapped > /trap' EXIT", ". /etc/os-release",
+    "read LINE < /etc/hostname", "pip install a; pip install b", "pip install c || true",
+    "false || pip install d", "pip install e && pip install f", "touch /t; false",
+    "echo \"$A\" >> /seen", "pwd >> /seen", "umask >> /seen", "(cd /tmp && pwd >> /seen)",
+    "{ pip install g; pip install h; }", "apt-get update", "apt-get install -y curl",
+    "if [ -n \"$A\" ]; then pip install cond; fi", "for x in 1 2; do echo $x >> /loop; done",
+    "ls /w > /list 2>/dev/null || true", "touch /x # trailing comment", "echo hi | pip install -r /dev/stdin",
+]
+
+
+@st.composite
+def run_sequences(draw):
+    bodies = draw(st.lists(st.sampled_from(HAZARDS), min_size=2, max_size=4))
+    lines = ["FROM debian:bookworm", "RUN mkdir -p /w"]
+    for body in bodies:
+        lines.append(f"RUN {body}")
+        if draw(st.integers(0, 5)) == 0:
+            lines.append("# a comment between")
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(run_sequences())
+def test_generated_sequences_behave_the_same(text):
+    result = run_fix(MergeRuns, text)
+    parse(result.text)
+    assert run_fix(MergeRuns, result.text).text == result.text
+    assert_same_behaviour(text, result.text)
