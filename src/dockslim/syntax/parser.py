@@ -373,7 +373,12 @@ def decode_value(cmd: str, args: str, escape: str) -> tuple[tuple[str, ...], boo
         raise ValueError(
             "when using JSON array syntax, arrays must be comprised of strings only"
         ) from None
-    return (), False
+    if cmd == "ONBUILD":
+        # The caller decodes the inner instruction; BuildKit's chain is one empty node holding it
+        # (seen in ``ONBUILD ONBUILD x``, which only the next stage of BuildKit rejects).
+        return (("",) if args else ()), False
+    # An instruction BuildKit does not know: parseIgnore keeps one empty node as its arguments.
+    return ("",), False
 
 
 # --- heredoc words (BuildKit's shell lexer with RawQuotes/RawEscapes, escape '\\') -------------
@@ -589,6 +594,11 @@ def _parse_instruction(
         if cmd == "ONBUILD" and fields.args:
             sub_fields = _split_command(logical, fields.args_pos, escape)
             sub_value, sub_json = decode_value(sub_fields.keyword.upper(), sub_fields.args, escape)
+            # BuildKit decodes ``ONBUILD ONBUILD ...`` all the way down, so errors surface there.
+            nested = sub_fields
+            while nested.keyword.upper() == "ONBUILD" and nested.args:
+                nested = _split_command(logical, nested.args_pos, escape)
+                decode_value(nested.keyword.upper(), nested.args, escape)
     except ValueError as exc:
         raise ParseError(str(exc), start_line) from None
 
