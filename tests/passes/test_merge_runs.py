@@ -122,8 +122,8 @@ def test_nothing_to_do_is_byte_identical():
 
 @pytest.mark.parametrize("first", ["set -e; a; b", "set -o errexit; pip install a; true", "set -eux; a"])
 def test_errexit_body_is_not_put_on_the_left_of_and(first):
-    # `( set -e; a; b ) && c` would run b after a fails: POSIX ignores -e there.
-    result = assert_no_fix(MergeRuns, f"FROM a\nRUN {first}\nRUN c\n")
+    # `( set -e; a; b ) && c; d` would run b after a fails: POSIX ignores -e there.
+    result = assert_no_fix(MergeRuns, f"FROM a\nRUN {first}\nRUN c; d\n")
     assert any("set -e" in f.message for f in result.findings if f.note)
 
 
@@ -135,7 +135,33 @@ def test_errexit_body_may_come_last():
 def test_errexit_shell_keeps_and_chains_but_not_groups():
     shell = 'SHELL ["/bin/sh", "-ec"]\n'
     assert_fix(MergeRuns, f"FROM a\n{shell}RUN a && b\nRUN c\n", f"FROM a\n{shell}RUN a && b \\\n    && c\n")
-    # `{ b; c; }` may end the list (there -e still applies) but not be followed by `&& d`.
+    # `{ b; c; }` may end the list (there -e still applies) but not be followed by `&& d`, and
+    # `a && { b; c; }; d` would run d after a fails (-e ignores a failing non-final && command).
     result = assert_fix(MergeRuns, f"FROM a\n{shell}RUN a\nRUN b; c\nRUN d\n",
                         f"FROM a\n{shell}RUN a \\\n    && {{ b; c; }}\nRUN d\n")
     assert any("set -e" in f.message for f in result.findings if f.note)
+
+
+def test_set_e_join_needs_the_previous_to_end_in_one_command():
+    assert_no_fix(MergeRuns, "FROM a\nRUN set -e; x && y\nRUN z\n")
+    assert_fix(MergeRuns, "FROM a\nRUN set -e; x || y\nRUN z\n", "FROM a\nRUN set -e; x || y; \\\n    z\n")
+
+
+def test_plain_chain_joins_a_set_e_body_with_semicolon():
+    assert_fix(MergeRuns, "FROM a\nRUN set -eux; apt-get update; apt-get install -y curl\nRUN curl --version\n",
+               "FROM a\nRUN set -eux; apt-get update; apt-get install -y curl; \\\n    curl --version\n")
+
+
+@pytest.mark.parametrize("second", ["echo $HOME", "a; b", "a | b", "if x; then y; fi", "cd /x"])
+def test_set_e_join_refuses_what_the_options_could_change(second):
+    if second == "cd /x":
+        # the follower may change state (it comes last), so only -u/$, lists and compounds block it
+        assert_fix(MergeRuns, f"FROM a\nRUN set -ex; a\nRUN {second}\n",
+                   f"FROM a\nRUN set -ex; a; \\\n    {second}\n")
+        return
+    assert_no_fix(MergeRuns, f"FROM a\nRUN set -eux -o pipefail; a\nRUN {second}\n")
+
+
+@pytest.mark.parametrize("first", ["set -ef; a", "set -e; cd /x; a", "set -e -- x; a", "set -eC; a"])
+def test_set_e_join_refuses_other_state(first):
+    assert_no_fix(MergeRuns, f"FROM a\nRUN {first}\nRUN b\n")

@@ -43,7 +43,8 @@ def test_fixture_behaves_the_same(case):
 HAZARDS = [
     "cd /w", "cd /w && touch here", "mkdir -p /w/sub && cd /w/sub", "pushd /w >/dev/null",
     "export A=exported", "A=plain", "unset A", "set -e", "set -eu; pip install one; true",
-    "set +e", "umask 077", "umask 022 && touch /u", "test -f /nope || exit 0", "exit 0",
+    "set +e", "set -eux; pip install p; pip install q", "set -e; pip install r && pip install s",
+    "set -ex; pip install u || pip install v", "set -o pipefail -e; pip install w", "umask 077", "umask 022 && touch /u", "test -f /nope || exit 0", "exit 0",
     "f() { echo fn > /fn; }", "f", "trap 'echo trapped > /trap' EXIT", ". /etc/os-release",
     "read LINE < /etc/hostname", "pip install a; pip install b", "pip install c || true",
     "false || pip install d", "pip install e && pip install f", "touch /t; false",
@@ -65,7 +66,7 @@ def run_sequences(draw):
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(run_sequences())
 def test_generated_sequences_behave_the_same(text):
     result = run_fix(MergeRuns, text)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..syntax import Dockerfile, Instruction, Trivia
-from ..syntax.shell import Script
+from ..syntax.shell import Command, Script
 from .base import Context, Edit, Finding, Fix, Pass, Safety
 from .shellquery import run_script, stage_items
 
@@ -54,7 +54,11 @@ class MergeRuns(Pass):
       `{ ...; }` when it follows another body, so the build still fails exactly when it did.
     - POSIX shells ignore `set -e` in every command of an `&&` list but the last, subshells and
       groups included. So a body that relies on `set -e` (its own, or an errexit `SHELL`) is
-      only merged where it needs no wrapping, or as the last body.
+      only merged where it needs no wrapping, or as the last body — or, when its only state
+      change is `set -e/-u/-x/-v/-o pipefail`, the next body joins it with `;` and inherits those
+      options, provided it is a plain `&&` chain of simple commands (with no `$` under -u) and
+      the body before it ends in a single command or an `||` list: the shell then stops exactly
+      where the separate RUNs would have failed.
     - Never merged: RUNs with different flags (`--mount`, `--network`, ...), exec (JSON) form,
       heredocs, a body ending in a comment, background jobs (`&`), bodies the shell model cannot
       read, RUNs under a non-POSIX `SHELL` or on a Windows base image, and RUNs separated by any
@@ -74,7 +78,7 @@ class MergeRuns(Pass):
             shell_ok = not any(h in stage.base.lower() for h in _WINDOWS_HINTS)
             shell_errexit = False
             group: list[_Body] = []
-            between: list[list[Trivia]] = []  # trivia before group[i + 1]
+            between: list[tuple[list[Trivia], str]] = []  # (trivia, join) before group[i + 1]
             pending: list[Trivia] = []
             prev: tuple[Instruction, _Body | None, str | None] | None = None  # adjacent RUN
             for item in stage_items(df, stage):
@@ -97,15 +101,25 @@ class MergeRuns(Pass):
                         reason = f"that RUN cannot be merged: {prev_reason}"
                     elif reason is None and prev_body is not None:
                         reason = _pair_reason(prev_body, body, len(group) == 1)  # type: ignore[arg-type]
-                    if reason is not None:
+                    if reason is not None and not (
+                        reason == _ERREXIT_REASON and len(group) == 1
+                        and _errexit_join_ok(group[0], body)  # type: ignore[arg-type]
+                    ):
                         yield Finding(
                             self.id,
                             f"RUN not merged with the RUN on line {prev_ins.start_line}: {reason}",
                             ins.keyword_start, ins.keyword_start + len(ins.keyword), note=True,
                         )
+                join = "&&"
+                if reason == _ERREXIT_REASON and len(group) == 1 and _errexit_join_ok(group[0], body):
+                    reason, join = None, ";"  # type: ignore[arg-type]
                 if reason is None and group:
-                    between.append(pending)
+                    between.append((pending, join))
                     group.append(body)  # type: ignore[arg-type]
+                    if join == ";":  # the options now apply to `body`: let the next round decide
+                        yield from self._emit(df, group, between, indent)
+                        group, between, pending, prev = [], [], [], None
+                        continue
                 else:
                     yield from self._emit(df, group, between, indent)
                     group, between = ([body] if body is not None else []), []
@@ -136,7 +150,7 @@ class MergeRuns(Pass):
         return _Body(ins, script, _file_text(ins, start, end), _file_text(ins, start, full_end),
                      isolate, errexit), None
 
-    def _emit(self, df: Dockerfile, group: list[_Body], between: list[list[Trivia]],
+    def _emit(self, df: Dockerfile, group: list[_Body], between: list[tuple[list[Trivia], str]],
               indent: str) -> Iterator[Finding]:
         if len(group) < 2:
             return
@@ -147,16 +161,24 @@ class MergeRuns(Pass):
         for i, body in enumerate(group):
             last = i == len(group) - 1
             text = body.full_text if last else body.text
-            if body.isolate and not last:
+            join_after = between[i][1] if not last else ""
+            if join_after == ";":
+                reasons.append(f"line {group[i + 1].ins.start_line} joins line "
+                               f"{body.ins.start_line}'s `set` options, which it provably tolerates")
+            elif body.isolate and not last:
                 text = f"( {text} )"
                 reasons.append(f"line {body.ins.start_line} runs in a subshell: {body.isolate}")
             elif i > 0 and not body.script.is_and_chain:
                 text = f"{{ {text}; }}"
                 reasons.append(f"line {body.ins.start_line} is grouped to keep its exit status")
             if i > 0:
-                comments = "".join(indent + t.text.lstrip(" \t") for t in between[i - 1]
+                trivia, join = between[i - 1]
+                comments = "".join(indent + t.text.lstrip(" \t") for t in trivia
                                    if t.kind != "blank")
-                parts.append(f" {esc}{nl}{comments}{indent}&& ")
+                if join == ";":
+                    parts.append(f"; {esc}{nl}{comments}{indent}")
+                else:
+                    parts.append(f" {esc}{nl}{comments}{indent}&& ")
             parts.append(text)
         first, final = group[0].ins, group[-1].ins
         start, _ = first.args_file_span()
@@ -198,8 +220,58 @@ def _pair_reason(previous: _Body, body: _Body, previous_leads: bool) -> str | No
     compound_last = previous.script.statements[-1].kind in ("subshell", "group", "compound")
     if (wrapped or compound_last) and previous.errexit:
         # POSIX: -e is ignored in every command of an AND-OR list but the last, subshells included.
-        return "the RUN before it relies on `set -e`, which a `&&` list would switch off"
+        return _ERREXIT_REASON
     return None
+
+
+_ERREXIT_REASON = "the RUN before it relies on `set -e`, which a `&&` list would switch off"
+# `set` options whose leaking into a following plain command chain is provably harmless (see
+# _errexit_join_ok); anything else (noglob, noclobber, allexport, positional parameters) is not.
+_HARMLESS_SET_LETTERS = frozenset("euxv")
+_HARMLESS_SET_OPTIONS = frozenset({"errexit", "nounset", "xtrace", "verbose", "pipefail"})
+
+
+def _errexit_join_ok(previous: _Body, body: _Body) -> bool:
+    """Whether ``body`` may simply follow ``previous`` with `;`, inheriting its `set` options.
+
+    True when ``previous`` changes no state but shell options, those options are among
+    -e/-u/-x/-v/pipefail, and ``body`` is a plain `&&` chain of simple commands: under -e such a
+    chain fails exactly when it did without -e; -x/-v only trace; -u could only matter for a
+    parameter expansion and pipefail for a pipeline, so the body must have neither.
+    """
+    options: set[str] = set()
+    for obj, _why in previous.script.state_changes():
+        if not isinstance(obj, Command) or obj.basename != "set":
+            return False
+        words = [w.value for w in obj.argv[1:]]
+        i = 0
+        while i < len(words):
+            word = words[i]
+            if word is None or word.startswith("+") or word == "--" or not word.startswith("-"):
+                return False
+            if word == "-o":
+                if i + 1 >= len(words) or words[i + 1] not in _HARMLESS_SET_OPTIONS:
+                    return False
+                options.add(words[i + 1])  # type: ignore[arg-type]
+                i += 2
+                continue
+            letters = set(word[1:])
+            if not letters <= _HARMLESS_SET_LETTERS:
+                return False
+            options |= letters
+            i += 1
+    # Under -e, a failing non-final command of an `&&` list does not stop the shell, so the
+    # previous body's last and-or list must be one statement (or an `||` list, which fails only
+    # when its last command fails).
+    final = previous.script.and_or_lists()[-1]
+    if any(st.separator == "&&" for st in final[:-1]):
+        return False
+    script = body.script
+    if not script.is_and_chain or any(st.kind != "command" for st in script.statements):
+        return False
+    if ("u" in options or "nounset" in options) and "$" in script.text:
+        return False
+    return True
 
 
 def _enables_errexit(script: Script) -> bool:
