@@ -8,12 +8,15 @@ from typing import List, Optional
 import typer
 
 from . import __version__
+from .config import ConfigError, Flags, Resolver, merge
 from .engine import FileReport, check_file, fix_file, resolve_passes
 from .exitcodes import ExitCode, decide
 from .io import InputError, discover, write_atomic
+from .output import FORMATS, renderer
+from .output.common import FileView
 from .output.diff import unified_diff
 from .output.text import applied_line, finding_line
-from .passes import REGISTRY, Options, Safety, by_id
+from .passes import REGISTRY, Options, Pass, Safety, by_id
 
 app = typer.Typer(
     name="dockslim",
@@ -59,6 +62,31 @@ def _setup(select, ignore):
         raise typer.Exit(int(ExitCode.ERROR))
 
 
+class _Planner:
+    """Per Dockerfile: its configuration merged with the flags -> (passes, options). Flags win."""
+
+    def __init__(self, select, ignore, unsafe_fixes, cache_style, config, isolated):
+        self.flags = Flags(tuple(_ids(select)), tuple(_ids(ignore)), unsafe_fixes, cache_style)
+        _setup(list(self.flags.select), list(self.flags.ignore))  # unknown ids fail before any work
+        self.resolver = Resolver([p.id for p in REGISTRY], explicit=config, isolated=isolated)
+
+    def plan(self, path: str) -> tuple[list[Pass], Options]:
+        try:
+            eff = merge(self.resolver.for_dockerfile(path), self.flags, path)
+        except ConfigError as exc:
+            _err(str(exc))
+            raise typer.Exit(int(ExitCode.ERROR))
+        passes = _setup(list(eff.select), list(eff.ignore))
+        return passes, Options(unsafe_fixes=eff.unsafe_fixes, cache_style=eff.cache_style,
+                               package_map=eff.package_map)
+
+
+def _format(value: str) -> str:
+    if value not in FORMATS:
+        raise typer.BadParameter(f"'{value}' is not one of {', '.join(FORMATS)}")
+    return value
+
+
 def _files(paths: list[str]) -> list[str]:
     files = discover(paths)
     if not files:
@@ -75,7 +103,15 @@ def _report_error(report: FileReport) -> None:
 PathsArg = typer.Argument(..., help="Dockerfiles or folders to search; `-` reads standard input.")
 SelectOpt = typer.Option(None, "--select", help="Only these pass ids (comma-separated).")
 IgnoreOpt = typer.Option(None, "--ignore", help="Skip these pass ids (comma-separated).")
-UnsafeOpt = typer.Option(False, "--unsafe-fixes", help="Also apply fixes that may change the result.")
+UnsafeOpt = typer.Option(None, "--unsafe-fixes/--no-unsafe-fixes",
+                         help="Also apply fixes that may change the result (default: from configuration, else off).")
+CacheStyleOpt = typer.Option(None, "--cache-style",
+                             help="Keep package caches out of layers by deleting them (cleanup) or with "
+                             "BuildKit cache mounts (mount). Default: from configuration, else cleanup.")
+FormatOpt = typer.Option("text", "--format", callback=_format,
+                         help="Output format: text, json, sarif, github (workflow annotations) or rdjson (reviewdog).")
+ConfigOpt = typer.Option(None, "--config", help="Use this configuration file instead of searching for one.")
+IsolatedOpt = typer.Option(False, "--isolated", help="Ignore configuration files.")
 ContextOpt = typer.Option(None, "--context", help="The build context folder (default: the Dockerfile's folder).")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="Print only diffs, rewritten text or errors.")
 
@@ -86,31 +122,43 @@ def fix(
     diff: bool = typer.Option(True, "--diff/--write", help="Show a unified diff (default) or rewrite files in place."),
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
-    unsafe_fixes: bool = UnsafeOpt,
+    unsafe_fixes: Optional[bool] = UnsafeOpt,
+    cache_style: Optional[str] = CacheStyleOpt,
     context: Optional[str] = ContextOpt,
+    output_format: str = FormatOpt,
+    config: Optional[str] = ConfigOpt,
+    isolated: bool = IsolatedOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Rewrite Dockerfiles: a diff by default, in place with --write, stdout for `-`."""
-    passes = _setup(select, ignore)
-    options = Options(unsafe_fixes=unsafe_fixes)
+    planner = _Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
+    structured = output_format != "text"
+    views: list[FileView] = []
     errors = found = 0
     unsafe_left = 0
     for path in _files(paths):
+        passes, options = planner.plan(path)
         report = fix_file(path, passes, options, context)
+        views.append(FileView(report, options, "fix"))
         if report.error is not None:
             errors += 1
-            _report_error(report)
+            if not structured:
+                _report_error(report)
             continue
         result = report.result
         assert result is not None
         unsafe_left += sum(1 for f in result.findings
-                           if f.fix is not None and f.fix.safety is Safety.UNSAFE and not unsafe_fixes)
-        if path == "-":
+                           if f.fix is not None and f.fix.safety is Safety.UNSAFE and not options.unsafe_fixes)
+        if path == "-" and not structured:
             sys.stdout.write(result.text)
             sys.stdout.flush()
+        elif path == "-":
+            found += result.changed  # a structured format replaces the rewritten text on stdout
         elif result.changed:
             found += 1
-            if diff:
+            if structured and diff:
+                pass  # the format carries the diff
+            elif diff:
                 for line in unified_diff(path, result.original, result.text).splitlines(keepends=True):
                     typer.echo(_colour_diff(line), nl=False)
             else:
@@ -120,13 +168,16 @@ def fix(
                     errors += 1
                     typer.echo(str(exc), err=True)
                     continue
-        if not quiet:
+        if not quiet and not structured:
             for a in result.applied:
                 typer.echo(applied_line("<stdin>" if path == "-" else path, a), err=True)
-    if unsafe_left and not quiet:
+    if structured:
+        sys.stdout.write(renderer(output_format)(views))
+        sys.stdout.flush()
+    if unsafe_left and not quiet and not structured:
         typer.echo(f"{unsafe_left} more fix(es) available with --unsafe-fixes "
                    "(see `dockslim check`).", err=True)
-    writes = not diff or paths == ["-"]
+    writes = not diff or (paths == ["-"] and not structured)
     raise typer.Exit(int(decide(errors=errors, found=found, writes=writes)))
 
 
@@ -147,27 +198,38 @@ def check(
     paths: List[str] = PathsArg,
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
-    unsafe_fixes: bool = UnsafeOpt,
+    unsafe_fixes: Optional[bool] = UnsafeOpt,
+    cache_style: Optional[str] = CacheStyleOpt,
     context: Optional[str] = ContextOpt,
+    output_format: str = FormatOpt,
+    config: Optional[str] = ConfigOpt,
+    isolated: bool = IsolatedOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Report findings as `file:line:col: pass-id message`; exit 1 when there are any."""
-    passes = _setup(select, ignore)
-    options = Options(unsafe_fixes=unsafe_fixes)
+    planner = _Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
+    structured = output_format != "text"
+    views: list[FileView] = []
     errors = found = 0
     for path in _files(paths):
+        passes, options = planner.plan(path)
         report = check_file(path, passes, options, context)
+        views.append(FileView(report, options, "check"))
         if report.error is not None:
             errors += 1
-            _report_error(report)
+            if not structured:
+                _report_error(report)
             continue
         shown = "<stdin>" if path == "-" else path
         for f in report.findings:
-            if f.note and quiet:
-                continue
             found += not f.note
+            if structured or (f.note and quiet):
+                continue
             typer.echo(finding_line(shown, report.tree, f))
-    if found and not quiet:
+    if structured:
+        sys.stdout.write(renderer(output_format)(views))
+        sys.stdout.flush()
+    elif found and not quiet:
         typer.echo(f"{found} finding(s); [*] marks a safe fix that `dockslim fix` applies.", err=True)
     raise typer.Exit(int(decide(errors=errors, found=found)))
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from . import suppress
 from .passes import Context, Edit, Finding, Fix, Options, Pass, Safety
 from .syntax import Dockerfile, ParseError, parse
 
@@ -47,6 +48,7 @@ def run_passes(ctx: Context, passes: Sequence[Pass]) -> list[Finding]:
     findings: list[Finding] = []
     for p in passes:
         findings.extend(p.check(ctx))
+    findings = suppress.apply(ctx.dockerfile, findings)  # before any fix is chosen: every output agrees
     findings.sort(key=lambda f: (f.start, f.end, f.pass_id))
     return findings
 

@@ -63,6 +63,8 @@ class Options:
 
     unsafe_fixes: bool = False
     cache_style: str = "cleanup"
+    # extra Debian/Ubuntu -> Alpine package names from configuration (``package-map``)
+    package_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

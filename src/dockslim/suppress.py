@@ -1,0 +1,131 @@
+"""Suppression comments, applied centrally so that every command and every output honours them.
+
+Forms (a comment line of its own; case of the words does not matter):
+
+- ``# dockslim: ignore`` in the comment block right above an instruction: no pass touches it.
+- ``# dockslim: ignore[merge-runs,cache-cleanup]``: only those passes leave it alone.
+- ``# dockslim: ignore-file`` / ``# dockslim: ignore-file[merge-runs]`` anywhere in the file (outside
+  an instruction): the whole file.
+- ``# hadolint ignore=DL3059,DL3009`` above an instruction, and ``# hadolint global ignore=DL3059``
+  for the whole file: the passes that fix those hadolint rules (:data:`HADOLINT_RULES`) leave it
+  alone, so hadolint users keep their annotations.
+
+A finding is dropped when any instruction it covers or edits carries a suppression for its pass.
+That is deliberately coarse: ``# hadolint ignore=DL3059`` above the third of four RUNs leaves all four
+alone rather than guessing how to regroup them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from .passes import Finding
+from .syntax import Dockerfile
+from .syntax.nodes import Instruction, Trivia
+
+# Which hadolint rules a pass fixes. A pass id may appear before the pass itself exists.
+HADOLINT_RULES: dict[str, tuple[str, ...]] = {
+    "merge-runs": ("DL3059",),
+    "add-to-copy": ("DL3020",),
+    "maintainer-to-label": ("DL4000",),
+    "cache-cleanup": ("DL3009", "DL3019", "DL3042", "DL3060", "DL3032", "DL3040", "DL3036", "DL3015"),
+}
+
+ALL = "*"
+
+_DOCKSLIM = re.compile(r"^dockslim\s*:\s*(ignore-file|ignore)\s*(?:\[([^\]]*)\])?\s*$", re.IGNORECASE)
+_HADOLINT = re.compile(r"^hadolint\s+(global\s+)?ignore\s*=\s*([A-Za-z0-9_,\s]+)$", re.IGNORECASE)
+
+
+def passes_for_hadolint(rule: str) -> set[str]:
+    rule = rule.strip().upper()
+    return {pid for pid, rules in HADOLINT_RULES.items() if rule in rules}
+
+
+@dataclass(frozen=True)
+class Directive:
+    """One suppression comment: the pass ids it names (``*`` for all) and whether it is file-wide."""
+
+    ids: frozenset[str]
+    file_wide: bool
+
+
+def parse_comment(comment: str) -> Directive | None:
+    """The suppression a comment's text (without ``#``) expresses, or None."""
+    m = _DOCKSLIM.match(comment.strip())
+    if m:
+        file_wide = m.group(1).lower() == "ignore-file"
+        if m.group(2) is None:
+            return Directive(frozenset({ALL}), file_wide)
+        ids = frozenset(x.strip().lower() for x in m.group(2).split(",") if x.strip())
+        return Directive(ids, file_wide) if ids else None
+    m = _HADOLINT.match(comment.strip())
+    if m:
+        ids: set[str] = set()
+        for rule in m.group(2).split(","):
+            ids |= passes_for_hadolint(rule)
+        return Directive(frozenset(ids), bool(m.group(1)))
+    return None
+
+
+@dataclass
+class Suppressions:
+    file_ids: set[str] = field(default_factory=set)
+    # instruction start offset -> pass ids suppressed on it
+    by_instruction: dict[int, set[str]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.file_ids or self.by_instruction)
+
+
+def collect(tree: Dockerfile) -> Suppressions:
+    out = Suppressions()
+    pending: set[str] = set()
+    for item in tree.items:
+        if isinstance(item, Trivia):
+            if item.kind != "comment":
+                pending = set()  # a blank line ends the block that belongs to the next instruction
+                continue
+            d = parse_comment(item.comment or "")
+            if d is None:
+                continue
+            if d.file_wide:
+                out.file_ids |= d.ids
+            else:
+                pending |= d.ids
+        elif isinstance(item, Instruction):
+            if pending:
+                out.by_instruction[item.start] = pending
+            pending = set()
+    return out
+
+
+def _spans(f: Finding) -> Iterable[tuple[int, int]]:
+    yield f.start, max(f.end, f.start + 1)
+    if f.fix is not None:
+        for e in f.fix.edits:
+            yield e.start, max(e.end, e.start + 1)
+
+
+def is_suppressed(f: Finding, tree: Dockerfile, sup: Suppressions) -> bool:
+    pid = f.pass_id.lower()
+    if ALL in sup.file_ids or pid in sup.file_ids:
+        return True
+    for ins in tree.instructions:
+        ids = sup.by_instruction.get(ins.start)
+        if not ids or (ALL not in ids and pid not in ids):
+            continue
+        for a, b in _spans(f):
+            if a < ins.end and ins.start < b:
+                return True
+    return False
+
+
+def apply(tree: Dockerfile, findings: Sequence[Finding]) -> list[Finding]:
+    """``findings`` without the suppressed ones."""
+    sup = collect(tree)
+    if not sup:
+        return list(findings)
+    return [f for f in findings if not is_suppressed(f, tree, sup)]
