@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .add_to_copy import AddToCopy
 from .base import Context, Edit, Finding, Fix, Options, Pass, Safety
+from .cache_cleanup import CacheCleanup
 from .maintainer_to_label import MaintainerToLabel
 from .merge_runs import MergeRuns
 
@@ -11,6 +12,7 @@ REGISTRY: tuple[type[Pass], ...] = (
     MaintainerToLabel,
     AddToCopy,
     MergeRuns,
+    CacheCleanup,
 )
 
 
