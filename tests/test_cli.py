@@ -16,6 +16,7 @@ CLEAN = "FROM python:3\nCOPY . /code/\n"
 def project(tmp_path):
     (tmp_path / "Dockerfile").write_text(SEED)
     (tmp_path / "app.py").write_text("print(1)\n")
+    (tmp_path / ".dockerignore").write_text(".git\n")  # else reorder-for-cache offers one
     return tmp_path
 
 
@@ -35,6 +36,7 @@ def test_fix_diff_is_default_and_exits_1(project, capsys):
 
 def test_fix_diff_exit_0_when_nothing_changes(tmp_path, capsys):
     (tmp_path / "Dockerfile").write_text(CLEAN)
+    (tmp_path / ".dockerignore").write_text(".git\n")
     code, out, _ = run(["fix", "--diff", tmp_path / "Dockerfile"], capsys)
     assert (code, out) == (0, "")
 
@@ -96,6 +98,7 @@ def test_check_lists_findings_and_exit_codes(project, tmp_path, capsys):
     clean = tmp_path / "clean"
     clean.mkdir()
     (clean / "Dockerfile").write_text(CLEAN)
+    (clean / ".dockerignore").write_text(".git\n")
     assert run(["check", clean / "Dockerfile"], capsys)[:2] == (0, "")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import List, Optional
 
@@ -9,12 +10,12 @@ import typer
 
 from . import __version__
 from .config import ConfigError, Flags, Resolver, merge
-from .engine import FileReport, check_file, fix_file, resolve_passes
+from .engine import FileReport, check_file, default_context, fix_file, resolve_passes
 from .exitcodes import ExitCode, decide
-from .io import InputError, discover, write_atomic
+from .io import InputError, create_new, discover, write_atomic
 from .output import FORMATS, renderer
 from .output.common import FileView
-from .output.diff import unified_diff
+from .output.diff import new_file_diff, unified_diff
 from .output.text import applied_line, finding_line
 from .passes import REGISTRY, Options, Pass, Safety, by_id
 
@@ -136,6 +137,7 @@ def fix(
     views: list[FileView] = []
     errors = found = 0
     unsafe_left = 0
+    new_files: set[str] = set()  # files created (or shown) in this run: each once
     for path in _files(paths):
         passes, options = planner.plan(path)
         report = fix_file(path, passes, options, context)
@@ -168,6 +170,10 @@ def fix(
                     errors += 1
                     typer.echo(str(exc), err=True)
                     continue
+        if path != "-":
+            made, failed = _new_files(path, context, result.creates, diff, structured, new_files)
+            found += made
+            errors += failed
         if not quiet and not structured:
             for a in result.applied:
                 typer.echo(applied_line("<stdin>" if path == "-" else path, a), err=True)
@@ -179,6 +185,33 @@ def fix(
                    "(see `dockslim check`).", err=True)
     writes = not diff or (paths == ["-"] and not structured)
     raise typer.Exit(int(decide(errors=errors, found=found, writes=writes)))
+
+
+def _new_files(path: str, context: Optional[str], creates, diff: bool, structured: bool,
+               seen: set[str]) -> tuple[int, int]:
+    """Show (``--diff``) or create (``--write``) the new files a fix offers; never overwrite one."""
+    made = failed = 0
+    folder = default_context(path, context)
+    if folder is None:
+        return 0, 0
+    for rel, content in creates:
+        target = os.path.normpath(os.path.join(str(folder), rel))
+        if target in seen or os.path.lexists(target):
+            continue
+        seen.add(target)
+        if diff:
+            if not structured:
+                shown = os.path.normpath(os.path.join(context or os.path.dirname(path), rel))
+                for line in new_file_diff(shown, content).splitlines(keepends=True):
+                    typer.echo(_colour_diff(line), nl=False)
+            made += 1
+            continue
+        try:
+            made += create_new(target, content)
+        except InputError as exc:
+            failed += 1
+            typer.echo(str(exc), err=True)
+    return made, failed
 
 
 def _colour_diff(line: str) -> str:

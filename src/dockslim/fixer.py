@@ -38,6 +38,7 @@ class FixResult:
     findings: tuple[Finding, ...]  # on the original file, fixable or not
     applied: tuple[Applied, ...]
     rounds: int
+    creates: tuple[tuple[str, str], ...] = ()  # new files (context-relative path, content), first wins
 
     @property
     def changed(self) -> bool:
@@ -55,7 +56,7 @@ def run_passes(ctx: Context, passes: Sequence[Pass]) -> list[Finding]:
 
 def applicable(finding: Finding, options: Options) -> bool:
     fix = finding.fix
-    if fix is None or not fix.edits:
+    if fix is None or not (fix.edits or fix.creates):
         return False
     if fix.safety is Safety.SAFE:
         return True
@@ -73,13 +74,16 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     return "".join(out)
 
 
-def _select(findings: list[Finding], options: Options, order: dict[str, int]) -> list[Finding]:
+def _select(findings: list[Finding], options: Options, order: dict[str, int],
+            created: dict[str, str] | None = None) -> list[Finding]:
     """Non-overlapping applicable fixes; on overlap the pass earlier in the registry wins."""
     chosen: list[Finding] = []
     for f in sorted(findings, key=lambda f: (order.get(f.pass_id, len(order)), f.start)):
         if not applicable(f, options):
             continue
         assert f.fix is not None
+        if not f.fix.edits and all(path in (created or {}) for path, _ in f.fix.creates):
+            continue  # a file an earlier round already creates
         if any(f.fix.overlaps(c.fix) for c in chosen if c.fix is not None):
             continue  # the next round sees it again on the updated text
         chosen.append(f)
@@ -101,14 +105,16 @@ def fix_text(
     order = {p.id: i for i, p in enumerate(passes)}
     first_findings: list[Finding] | None = None
     applied: list[Applied] = []
+    created: dict[str, str] = {}
     source = text
     for round_no in range(MAX_ITERATIONS + 1):
         findings = run_passes(ctx, passes)
         if first_findings is None:
             first_findings = findings
-        chosen = _select(findings, options, order)
+        chosen = _select(findings, options, order, created)
         if not chosen:
-            return FixResult(text, source, tuple(first_findings), tuple(applied), round_no)
+            return FixResult(text, source, tuple(first_findings), tuple(applied), round_no,
+                             tuple(created.items()))
         if round_no == MAX_ITERATIONS:
             ids = ", ".join(sorted({f.pass_id for f in chosen}))
             raise FixError(f"fixes did not settle after {MAX_ITERATIONS} rounds ({ids})")
@@ -118,6 +124,8 @@ def fix_text(
             raise FixError(f"every fix of this round produced an unparsable file ({ids})")
         for f in sorted(kept, key=lambda f: f.start):
             applied.append(Applied(f, round_no, current.position(f.start)[0]))
+            for path, content in f.fix.creates:  # type: ignore[union-attr]
+                created.setdefault(path, content)
         source, current = new_source, new_tree
         ctx = replace(ctx, dockerfile=current)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -141,3 +141,42 @@ def write_atomic(path: str, text: str) -> None:
         if isinstance(exc, OSError):
             raise InputError(path, f"cannot write: {exc.strerror}") from None
         raise
+
+
+def create_new(path: str, text: str) -> bool:
+    """Create ``path`` with ``text`` atomically, never replacing a file. False when it exists.
+
+    The content goes to a sibling temp file first and is hard-linked into place, so the name
+    either does not exist or has the whole content.
+    """
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.lexists(path):
+        return False
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".dockslim-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(path, f"cannot write: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise InputError(path, f"cannot write: {exc.strerror}") from None
+        return True
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -7,12 +7,14 @@ from .base import Context, Edit, Finding, Fix, Options, Pass, Safety
 from .cache_cleanup import CacheCleanup
 from .maintainer_to_label import MaintainerToLabel
 from .merge_runs import MergeRuns
+from .reorder_for_cache import ReorderForCache
 
 REGISTRY: tuple[type[Pass], ...] = (
     MaintainerToLabel,
     AddToCopy,
     MergeRuns,
     CacheCleanup,
+    ReorderForCache,
 )
 
 

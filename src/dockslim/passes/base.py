@@ -35,6 +35,9 @@ class Edit:
 class Fix:
     edits: tuple[Edit, ...]
     safety: Safety = Safety.SAFE
+    # New files next to the build: (path relative to the build context, content). Never an
+    # overwrite: the CLI creates a file only where none exists.
+    creates: tuple[tuple[str, str], ...] = ()
 
     def overlaps(self, other: "Fix") -> bool:
         for a in self.edits:
