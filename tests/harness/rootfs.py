@@ -146,6 +146,12 @@ def _build_base(root: Path) -> Path:
     for lib in sorted(libraries):
         _copy_into(root, Path(lib).resolve(), lib)
     standins.install(root)
+    # A deterministic mktemp replaces the host's: random names would make equal builds differ.
+    mktemp = root / "usr/bin/mktemp"
+    if mktemp.exists() or mktemp.is_symlink():
+        mktemp.unlink()
+    shutil.copyfile(Path(__file__).with_name("mktemp.sh"), mktemp)
+    os.chmod(mktemp, 0o755)
     return root
 
 

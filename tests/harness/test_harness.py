@@ -288,3 +288,10 @@ def test_a_play_is_fast():
     for _ in range(5):
         play(text)
     assert (time.perf_counter() - start) / 5 < 0.5
+
+
+def test_mktemp_names_are_deterministic_so_equal_builds_compare_equal():
+    text = "FROM debian\nRUN d=$(mktemp -d) && touch $d/x && echo $d > /where && mktemp > /file\n"
+    first, second = play(text), play(text)
+    assert first.files == second.files
+    assert compare(text, text) == []

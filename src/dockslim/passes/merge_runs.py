@@ -160,7 +160,9 @@ class MergeRuns(Pass):
         reasons: list[str] = []
         for i, body in enumerate(group):
             last = i == len(group) - 1
-            text = body.full_text if last else body.text
+            # The last body keeps its text to the end (a trailing comment, a final `;`) unless it
+            # is wrapped; wrapped or followed, trailing separators are dropped.
+            text = body.text
             join_after = between[i][1] if not last else ""
             if join_after == ";":
                 reasons.append(f"line {group[i + 1].ins.start_line} joins line "
@@ -171,6 +173,8 @@ class MergeRuns(Pass):
             elif i > 0 and not body.script.is_and_chain:
                 text = f"{{ {text}; }}"
                 reasons.append(f"line {body.ins.start_line} is grouped to keep its exit status")
+            elif last:
+                text = body.full_text
             if i > 0:
                 trivia, join = between[i - 1]
                 comments = "".join(indent + t.text.lstrip(" \t") for t in trivia
