@@ -29,7 +29,7 @@ class CacheCleanup(Pass):
     | npm / yarn (v1) | `&& npm cache clean --force` / `&& yarn cache clean` |
     | yum / dnf / microdnf, zypper | `&& dnf clean all`, `&& zypper clean -a` |
     | composer, conda / mamba | `&& composer clear-cache`, `&& conda clean -afy` |
-    | poetry, pipenv, bundler | `&& rm -rf` of their download cache folders |
+    | poetry, pipenv, bundler / gem | `&& rm -rf` of their download cache folders |
     | go (final stage only) | `&& go clean -cache -modcache` |
     | gem | `--no-document` (unsafe) |
 
@@ -88,7 +88,8 @@ class CacheCleanup(Pass):
       build that stops at the prompt into one that goes on), `apt` -> `apt-get` (`apt` deletes
       downloaded packages itself and upgrades differently), `gem --no-document` (drops the
       gems' documentation), and the apt cache mounts of the mount style (they remove
-      `docker-clean` from the image and keep `/var/lib/apt` out of it).
+      `docker-clean` from the image and keep `/var/lib/apt` out of it; without
+      `--unsafe-fixes` apt gets the cleanup instead).
     """
 
     id = "cache-cleanup"
@@ -127,7 +128,7 @@ _YARN = _Manager("yarn", "yarn v1 cache in /usr/local/share/.cache/yarn", "about
                  mount=("/usr/local/share/.cache/yarn",))
 _PNPM = _Manager("pnpm", "content-addressed store", "about the size of node_modules",
                  ("~/.local/share/pnpm", "~/.pnpm-store"), mount=("~/.local/share/pnpm/store",))
-_DNF = _Manager("dnf", "metadata and package cache in /var/cache/{tool}", "~50-200 MB",
+_DNF = _Manager("dnf", "metadata and package cache in /var/cache/dnf or /var/cache/yum", "~50-200 MB",
                 ("/var/cache/dnf", "/var/cache/yum"))
 _ZYPPER = _Manager("zypper", "metadata and package cache in /var/cache/zypp", "~20-100 MB",
                    ("/var/cache/zypp",))
@@ -136,11 +137,11 @@ _COMPOSER = _Manager("composer", "download cache in ~/.composer/cache", "~10-100
                      ("COMPOSER_NO_CACHE",))
 _CONDA = _Manager("conda", "package tarballs and index cache in <prefix>/pkgs", "~100 MB-1 GB",
                   ("/opt/conda/pkgs",))
-_POETRY = _Manager("poetry", "download cache in ~/.cache/pypoetry/{cache,artifacts}", "often 10-200 MB",
+_POETRY = _Manager("poetry", "download cache in ~/.cache/pypoetry/{cache,artifacts}", "~10-200 MB",
                    ("~/.cache/pypoetry", "~/.cache"))
-_PIPENV = _Manager("pipenv", "download cache in ~/.cache/pipenv", "often 10-200 MB",
+_PIPENV = _Manager("pipenv", "download cache in ~/.cache/pipenv", "~10-200 MB",
                    ("~/.cache/pipenv", "~/.cache"))
-_BUNDLER = _Manager("bundler", "downloaded .gem files in /usr/local/bundle/cache", "~10-50 MB",
+_BUNDLER = _Manager("bundler", "downloaded .gem files in $GEM_HOME/cache", "~10-50 MB",
                     ("/usr/local/bundle/cache", "/usr/local/bundle"))
 _GEM = _Manager("gem", "ri/rdoc documentation", "~1-20 MB", ())
 _GO = _Manager("go", "module and build caches (GOMODCACHE, ~/.cache/go-build)", "~100 MB-1 GB",
@@ -552,9 +553,8 @@ class _Checker:
         at = run.ins.keyword_start + len(run.ins.keyword)
         flags = "".join(f" --mount=type=cache,target={t}{extra}" for t in full)
         edits = [Edit(at, at, flags)]
-        if self.syntax_pending:
+        if self.syntax_pending:  # on every mount fix: the first applied adds it, the rest re-run
             edits.insert(0, Edit(0, 0, _SYNTAX_LINE + self.df.newline))
-            self.syntax_pending = False
         return edits
 
     def _finding(self, run: _Run, manager: _Manager, what: str, edits: list[Edit] | None,
@@ -618,7 +618,8 @@ class _Checker:
                     run.ins.keyword_start, run.ins.end,
                     Fix((Edit(run.ins.start, run.ins.end, ""),), Safety.SAFE), saving=_APT.weight)
                 continue
-            if self.mount_style and not any(self._needs_outside_lists(r) for r in runs[i + 1:]):
+            if self.mount_style and self.ctx.options.unsafe_fixes \
+                    and not any(self._needs_outside_lists(r) for r in runs[i + 1:]):
                 edits = self._mount_edits(run, list(_APT.mount), ",sharing=locked")
                 if edits is not None:
                     start = file_start(run.ins, run.script.statements[0].start)  # type: ignore[union-attr]
@@ -856,7 +857,8 @@ class _Checker:
                           else "note: pipenv's cache folder is not known for this user; left alone")
         yield (_PIPENV, pipenv, pipenv_cleanup, lambda c: False)
 
-        bundler = _simple_uses(script, ("bundle", "bundler"), _BUNDLER, frozenset({"install"}), bare=True)
+        bundler = (_simple_uses(script, ("bundle", "bundler"), _BUNDLER, frozenset({"install"}), bare=True)
+                   + _simple_uses(script, ("gem",), _BUNDLER, frozenset({"install"})))
         gem_home = run.env.get("GEM_HOME") or ("/usr/local/bundle" if _image_name(stage.base) == "ruby" else None)
         bundle_cleanup = (f"rm -rf {gem_home}/cache" if gem_home and _plain_path(gem_home)
                           else "note: the gem folder (GEM_HOME) is not known; left alone")
