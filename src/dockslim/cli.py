@@ -289,6 +289,84 @@ def explain(pass_id: str = typer.Argument(..., help="A pass id, as `dockslim rul
     raise typer.Exit(int(ExitCode.OK))
 
 
+github_app = typer.Typer(name="github", help="GitHub integration: pull-request reviews.",
+                         no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+app.add_typer(github_app, name="github")
+
+
+def _pr_from_event() -> Optional[int]:
+    """The PR number from the Actions event payload (GITHUB_EVENT_PATH) or GITHUB_REF."""
+    import json
+    import os
+    import re
+
+    event = os.environ.get("GITHUB_EVENT_PATH")
+    if event and os.path.isfile(event):
+        try:
+            with open(event, encoding="utf-8") as fh:
+                data = json.load(fh)
+            number = (data.get("pull_request") or {}).get("number") or data.get("number")
+            if isinstance(number, int):
+                return number
+        except (OSError, ValueError):
+            pass
+    m = re.match(r"^refs/pull/(\d+)/", os.environ.get("GITHUB_REF", ""))
+    return int(m.group(1)) if m else None
+
+
+@github_app.command("review")
+def github_review(
+    repo: Optional[str] = typer.Option(None, "--repo", help="owner/name (default: $GITHUB_REPOSITORY)."),
+    pr: Optional[int] = typer.Option(None, "--pr", help="Pull request number (default: from the Actions event)."),
+    base: Optional[str] = typer.Option(None, "--base", help="Take the PR's diff from `git diff BASE...HEAD` "
+                                       "instead of the API (works on a laptop)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the review as JSON instead of posting it."),
+    api_url: Optional[str] = typer.Option(None, "--api-url", help="REST API root (default: $GITHUB_API_URL "
+                                          "or https://api.github.com)."),
+    root: str = typer.Option(".", "--root", help="The repository checkout (the PR's head)."),
+    select: Optional[List[str]] = SelectOpt,
+    ignore: Optional[List[str]] = IgnoreOpt,
+    unsafe_fixes: Optional[bool] = UnsafeOpt,
+    cache_style: Optional[str] = CacheStyleOpt,
+    config: Optional[str] = ConfigOpt,
+    isolated: bool = IsolatedOpt,
+) -> None:
+    """Fix the pull request's Dockerfiles and post ONE review: suggestions on the diff, the rest in
+    the body. Token: $GITHUB_TOKEN. Re-runs post nothing when nothing changed."""
+    import json
+    import os
+    from pathlib import Path
+
+    from .github.client import DEFAULT_API, GitHub, GitHubError
+    from .github.flow import review_pull_request
+
+    planner = _Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
+    repo = repo or os.environ.get("GITHUB_REPOSITORY") or None
+    pr = pr if pr is not None else _pr_from_event()
+    token = os.environ.get("GITHUB_TOKEN") or None
+    needs_api = not dry_run or base is None
+    if needs_api and not dry_run and not token:
+        _err("GITHUB_TOKEN is not set: a token with `pull-requests: write` is needed to post a review "
+             "(or use --dry-run)")
+        raise typer.Exit(int(ExitCode.ERROR))
+    if needs_api and (not repo or pr is None):
+        _err("which pull request? give --repo owner/name and --pr N (in Actions they come from the event)")
+        raise typer.Exit(int(ExitCode.ERROR))
+    gh = GitHub(token, api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API) if needs_api else None
+    try:
+        outcome = review_pull_request(gh, repo, pr, root=Path(root), planner=planner.plan,
+                                      base=base, dry_run=dry_run)
+    except GitHubError as exc:
+        _err(exc.message)
+        raise typer.Exit(int(ExitCode.ERROR))
+    for e in outcome.errors:
+        typer.echo(e, err=True)
+    if dry_run:
+        typer.echo(json.dumps(outcome.payload, indent=2, ensure_ascii=False))
+    typer.echo(f"dockslim: {outcome.message}", err=True)
+    raise typer.Exit(int(ExitCode.ERROR if outcome.errors else ExitCode.OK))
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Run the CLI with ``argv`` (default: sys.argv[1:]) and return the exit code.
 
