@@ -218,3 +218,21 @@ def test_local_diff_dry_run_needs_no_token_or_network(tmp_path, capsys, monkeypa
     where = sorted((c["path"], c.get("start_line"), c["line"]) for c in payload["comments"])
     assert where == [("Dockerfile", 2, 6), ("docker/Dockerfile.dev", None, 2)]
     assert "dry run" in err
+
+
+def test_a_new_file_offered_by_a_fix_goes_into_the_body(tmp_path, capsys, monkeypatch):
+    from dockslim.passes import by_id
+    if "reorder-for-cache" not in by_id():
+        pytest.skip("needs the reorder-for-cache pass")
+    seed = "FROM python:3.11-slim\nWORKDIR /code\nCOPY . /code/\nRUN pip install -r requirements.txt\n"
+    (tmp_path / "Dockerfile").write_text(seed)
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    with FakeGitHub() as fake:
+        fake.add_pull(7, [{"filename": "Dockerfile", "status": "added", "patch": patch("", seed)}])
+        monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+        code = main(["github", "review", "--repo", "octo/app", "--pr", "7", "--api-url", fake.url,
+                     "--root", str(tmp_path), "--isolated", "--select", "reorder-for-cache"])
+        _, err = capsys.readouterr()
+        assert code == 0, err
+        body = posts(fake)[0].body["body"]
+        assert "<code>.dockerignore</code>: new file" in body and "+++ b/.dockerignore" in body

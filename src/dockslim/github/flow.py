@@ -67,6 +67,11 @@ def collect(changed: Sequence[ChangedFile], root: Path, planner: Planner) -> tup
                           tree.position(max(ap.finding.start, ap.finding.end - 1))[0])
                  for ap in res.applied if ap.round == 0}
         fixes.append(FileFix(cf.path, res.original, res.text, res.applied, lines))
+        folder = os.path.dirname(cf.path)
+        for rel, content in getattr(res, "creates", ()):  # new files a fix offers (.dockerignore)
+            target = os.path.normpath(os.path.join(folder, rel))
+            if not (root / target).exists() and all(f.path != target for f in fixes):
+                fixes.append(FileFix(target, "", content, new=True))
     return fixes, errors
 
 

@@ -59,6 +59,7 @@ def file_dict(view: FileView) -> dict[str, Any]:
             "diff": unified_diff(view.shown, res.original, res.text),
             "applied": [{"pass": a.finding.pass_id, "message": message_of(a.finding),
                          "round": a.round + 1, "line": a.line} for a in res.applied],
+            "creates": [{"path": rel, "content": content} for rel, content in getattr(res, "creates", ())],
         }
     return out
 
