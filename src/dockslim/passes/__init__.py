@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .add_to_copy import AddToCopy
+from .alpine_base import AlpineBase
 from .base import Context, Edit, Finding, Fix, Options, Pass, Safety
 from .cache_cleanup import CacheCleanup
 from .maintainer_to_label import MaintainerToLabel
@@ -11,10 +12,11 @@ from .reorder_for_cache import ReorderForCache
 
 REGISTRY: tuple[type[Pass], ...] = (
     MaintainerToLabel,
+    ReorderForCache,  # before add-to-copy and merge-runs: a merged install + build RUN cannot move
     AddToCopy,
     MergeRuns,
     CacheCleanup,
-    ReorderForCache,
+    AlpineBase,  # last: unsafe by nature, switches the base image
 )
 
 

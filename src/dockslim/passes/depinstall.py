@@ -53,8 +53,9 @@ class Needs:
 
 
 # Commands that never read files of the project and write only outside it (given literal args).
+# (Not `env`, `nice`, `time`, `sudo`, `xargs`, `sh -c`: they run another command.)
 _HARMLESS = frozenset({"true", ":", "echo", "printf", "set", "export", "sleep", "date", "uname",
-                       "id", "whoami", "env", "printenv"})
+                       "id", "whoami", "printenv"})
 _SYSTEM_PACKAGERS = frozenset({"apt-get", "apt", "apk", "yum", "dnf", "microdnf"})
 _PIP = re.compile(r"^pip(3(\.\d+)?)?$")
 _PYTHON = re.compile(r"^python(3(\.\d+)?)?$")
@@ -281,7 +282,6 @@ class _Analyser:
         if sub not in ("install", "download", "wheel"):
             raise Refusal(f"`pip {sub}` may read the copied sources")
         self.needs.ecosystems.add("python")
-        described = [tool, sub]
         editable_vcs = False
         i = 0
         while i < len(rest):
@@ -297,7 +297,6 @@ class _Analyser:
             if opt in ("-r", "--requirement", "-c", "--constraint"):
                 rel = self.manifest(val)
                 self.requirements(rel)
-                described += [opt, val]
             elif opt in ("-e", "--editable"):
                 if "://" not in val or val.startswith("file:"):
                     raise Refusal(f"`pip install -e {val}` installs the project from its sources")
@@ -315,7 +314,6 @@ class _Analyser:
             else:
                 step = 1
                 self.package_name(a, tool)
-                described.append(a)
             i += step
         if editable_vcs:
             self.output("src")
