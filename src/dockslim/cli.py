@@ -70,6 +70,7 @@ class _Planner:
         self.flags = Flags(tuple(_ids(select)), tuple(_ids(ignore)), unsafe_fixes, cache_style)
         _setup(list(self.flags.select), list(self.flags.ignore))  # unknown ids fail before any work
         self.resolver = Resolver([p.id for p in REGISTRY], explicit=config, isolated=isolated)
+        self.allow_unmapped = False  # --allow-unmapped (alpine-base)
 
     def plan(self, path: str) -> tuple[list[Pass], Options]:
         try:
@@ -79,7 +80,7 @@ class _Planner:
             raise typer.Exit(int(ExitCode.ERROR))
         passes = _setup(list(eff.select), list(eff.ignore))
         return passes, Options(unsafe_fixes=eff.unsafe_fixes, cache_style=eff.cache_style,
-                               package_map=eff.package_map)
+                               package_map=eff.package_map, allow_unmapped=self.allow_unmapped)
 
 
 def _format(value: str) -> str:
@@ -115,6 +116,8 @@ ConfigOpt = typer.Option(None, "--config", help="Use this configuration file ins
 IsolatedOpt = typer.Option(False, "--isolated", help="Ignore configuration files.")
 ContextOpt = typer.Option(None, "--context", help="The build context folder (default: the Dockerfile's folder).")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="Print only diffs, rewritten text or errors.")
+AllowUnmappedOpt = typer.Option(False, "--allow-unmapped",
+                                help="alpine-base: keep Debian package names that have no known Alpine name.")
 
 
 @app.command()
@@ -130,9 +133,11 @@ def fix(
     config: Optional[str] = ConfigOpt,
     isolated: bool = IsolatedOpt,
     quiet: bool = QuietOpt,
+    allow_unmapped: bool = AllowUnmappedOpt,
 ) -> None:
     """Rewrite Dockerfiles: a diff by default, in place with --write, stdout for `-`."""
     planner = _Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
+    planner.allow_unmapped = allow_unmapped
     structured = output_format != "text"
     views: list[FileView] = []
     errors = found = 0
@@ -238,9 +243,11 @@ def check(
     config: Optional[str] = ConfigOpt,
     isolated: bool = IsolatedOpt,
     quiet: bool = QuietOpt,
+    allow_unmapped: bool = AllowUnmappedOpt,
 ) -> None:
     """Report findings as `file:line:col: pass-id message`; exit 1 when there are any."""
     planner = _Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
+    planner.allow_unmapped = allow_unmapped
     structured = output_format != "text"
     views: list[FileView] = []
     errors = found = 0

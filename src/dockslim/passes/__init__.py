@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .add_to_copy import AddToCopy
+from .alpine_base import AlpineBase
 from .base import Context, Edit, Finding, Fix, Options, Pass, Safety
 from .cache_cleanup import CacheCleanup
 from .maintainer_to_label import MaintainerToLabel
@@ -15,6 +16,7 @@ REGISTRY: tuple[type[Pass], ...] = (
     AddToCopy,
     MergeRuns,
     CacheCleanup,
+    AlpineBase,  # last: unsafe by nature, switches the base image
 )
 
 

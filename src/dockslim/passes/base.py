@@ -66,6 +66,7 @@ class Options:
 
     unsafe_fixes: bool = False
     cache_style: str = "cleanup"
+    allow_unmapped: bool = False  # alpine-base: keep Debian package names it has no Alpine name for
     # extra Debian/Ubuntu -> Alpine package names from configuration (``package-map``)
     package_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
