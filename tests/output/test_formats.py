@@ -89,8 +89,13 @@ def test_sarif_rules_come_from_pass_docs(capsys, monkeypatch):
     from dockslim.output.common import section
     from dockslim.passes import by_id
     _, out, _ = run(["check", FIXTURES["seed"], "--isolated", "--format", "sarif"], capsys, monkeypatch)
-    rules = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
+    log = json.loads(out)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
     assert rules
+    # with every pass (new files offered as fixes included) the log is still valid SARIF 2.1.0
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert not list(jsonschema.Draft4Validator(schema).iter_errors(log))
     for rule in rules:
         cls = by_id()[rule["id"]]
         assert rule["shortDescription"]["text"] == cls.summary

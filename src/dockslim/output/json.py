@@ -39,6 +39,7 @@ def finding_dict(view: FileView, f: Finding) -> dict[str, Any]:
             "applicable": view.fix_applies(f),
             "edits": [{"start": _pos(tree, e.start), "end": _pos(tree, e.end), "text": e.text}
                       for e in f.fix.edits],
+            "creates": [{"path": rel, "content": content} for rel, content in getattr(f.fix, "creates", ())],
         }
     return out
 

@@ -41,7 +41,7 @@ def render(views: Sequence[FileView]) -> str:
                 "source": {"name": TOOL},
                 "code": {"value": f.pass_id},
             }
-            if f.fix is not None and v.fix_applies(f):
+            if f.fix is not None and v.fix_applies(f) and f.fix.edits:  # new files have no range here
                 d["suggestions"] = [{"range": _range(tree, e.start, e.end), "text": e.text}
                                     for e in f.fix.edits]
             diagnostics.append(d)

@@ -9,6 +9,7 @@ Notes (why something was left alone) are ``level: note``; findings are ``warning
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, Sequence
 
 from ..passes import REGISTRY, by_id
@@ -82,15 +83,23 @@ def render(views: Sequence[FileView]) -> str:
             if f.fix is not None:
                 props["fixSafety"] = f.fix.safety.value
                 if v.fix_applies(f):
-                    result["fixes"] = [{
-                        "description": {"text": f"{f.pass_id} ({f.fix.safety.value} fix): {f.message}"},
-                        "artifactChanges": [{
-                            "artifactLocation": loc,
-                            "replacements": [{"deletedRegion": _region(tree, e.start, e.end),
-                                              "insertedContent": {"text": e.text}}
-                                             for e in f.fix.edits],
-                        }],
-                    }]
+                    changes: list[dict[str, Any]] = []
+                    if f.fix.edits:
+                        changes.append({"artifactLocation": loc,
+                                        "replacements": [{"deletedRegion": _region(tree, e.start, e.end),
+                                                          "insertedContent": {"text": e.text}}
+                                                         for e in f.fix.edits]})
+                    # A new file (e.g. a .dockerignore offer) is an insertion into an empty artifact.
+                    folder = os.path.dirname(r.path) if r.path != "-" else ""
+                    for rel, content in getattr(f.fix, "creates", ()):
+                        changes.append({"artifactLocation": {"uri": uri(os.path.join(folder, rel))},
+                                        "replacements": [{"deletedRegion": {"charOffset": 0, "charLength": 0},
+                                                          "insertedContent": {"text": content}}]})
+                    if changes:
+                        result["fixes"] = [{
+                            "description": {"text": f"{f.pass_id} ({f.fix.safety.value} fix): {f.message}"},
+                            "artifactChanges": changes,
+                        }]
             if props:
                 result["properties"] = props
             results.append(result)
