@@ -73,9 +73,9 @@ _BUILDPACK_TOOLS = {
 }
 _SHELL_NEEDING_BASH = ("bash", "/bin/bash", "/usr/bin/bash")
 _INDIRECT = re.compile(r"(^|[\s;&|'\"(`])(apt-get|apt|aptitude|dpkg|apt-key|add-apt-repository)(\s|$|['\";&|)])")
-_NO_VALUE_USER_FLAGS = frozenset({
-    "-r", "--system", "-m", "--create-home", "-M", "--no-create-home", "-l", "--no-log-init", "-U",
-    "--user-group", "--quiet", "-q", "--disabled-password", "--disabled-login", "--group",
+_VALUE_USER_FLAGS = frozenset({
+    "-u", "--uid", "-g", "--gid", "-G", "--groups", "-d", "--home-dir", "--home", "-s", "--shell", "-c",
+    "--comment", "-k", "--skel", "--ingroup", "--gecos",
 })
 
 
@@ -347,9 +347,15 @@ class AlpineBase(Pass):
             self._scan_run(run, index, installs, purges, plan, needs_bash, uses, apt_installed,
                            gosu_commands)
         _assign_purges(installs, purges)
+        if any("$PHPIZE_DEPS" in i.packages for i in installs):
+            for r in runs:  # the stage installs them itself
+                r.wrap_phpize = False
         # Map every installed package.
         allow = ctx.options.allow_unmapped
         missing: list[str] = []
+        if ref.name == "php":
+            pk = dict(pk)
+            pk["$PHPIZE_DEPS"] = PackageEntry("$PHPIZE_DEPS", ("$PHPIZE_DEPS",), "docker-library/php")
         for inst in installs:
             for name in inst.packages:
                 entry = pk.get(name)
@@ -415,6 +421,9 @@ class AlpineBase(Pass):
             for w in c.argv + c.assignments:
                 if any(p in w.text for p in _DEBIAN_PATHS) and name != "rm":
                     raise Refusal(f"line {line}: `{w.text}` refers to a Debian-specific path")
+            for r in c.redirects:
+                if any(p in r for p in _DEBIAN_PATHS):
+                    raise Refusal(f"line {line}: `{r}` writes to a Debian-specific path")
             for w in c.argv[1:]:
                 if _INDIRECT.search(w.text):
                     raise Refusal(f"line {line}: {name} runs a Debian package tool indirectly (`{w.text[:40]}`)")
@@ -432,7 +441,7 @@ class AlpineBase(Pass):
                 elif sub in ("purge", "remove"):
                     pkgs = _packages(c, line, _PURGE_LONG, "yq")
                     purges.append(_Purge(index, c, pkgs, order, line))
-                elif sub in ("autoremove", "clean", "autoclean"):
+                elif sub in ("autoremove", "clean", "autoclean", "dist-clean", "distclean"):
                     _check_flags(c, line, _PURGE_LONG, "yq")
                     run.replace[c.start] = ""
                 elif sub in ("upgrade", "dist-upgrade", "full-upgrade"):
@@ -743,8 +752,13 @@ def _packages(c: Command, line: int, long_ok: frozenset[str], short_ok: str | fr
     out: list[str] = []
     for w in c.positional(takes_value=("-o", "-c"))[1:]:
         v = w.value
-        if v is None:
+        if v is None and w.text in ("$PHPIZE_DEPS", "${PHPIZE_DEPS}", '"$PHPIZE_DEPS"'):
+            v = "$PHPIZE_DEPS"  # the php images define it in both variants (Alpine names on Alpine)
+        elif v is None:
             raise Refusal(f"line {line}: the package list uses `{w.text}`, whose value is only known at build time")
+        if v == "$PHPIZE_DEPS":
+            out.append(v)
+            continue
         if w.glob or "=" in v or ":" in v or "/" in v or v.endswith("-") or v.endswith(".deb"):
             raise Refusal(f"line {line}: `{v}` is version-pinned, architecture-qualified or a file; "
                           "apk cannot install it under that name")
@@ -863,8 +877,16 @@ def _translate_user(c: Command, line: int, name: str) -> tuple[str, str | None]:
             opts.append((v, words[i + 1]))
             i += 1
         elif v.startswith("-") and len(v) > 1:
-            if not v.startswith("--") and len(v) > 2:  # a cluster like -rm
-                opts.extend((f"-{ch}", None) for ch in v[1:])
+            if not v.startswith("--") and len(v) > 2:  # a cluster like -rm or -ms /bin/sh
+                opts.extend((f"-{ch}", None) for ch in v[1:-1])
+                last = f"-{v[-1]}"
+                if last in takes:
+                    if i + 1 >= len(words) or words[i + 1].value is None:
+                        raise Refusal(f"line {line}: {name} {v} needs a literal value")
+                    opts.append((last, words[i + 1]))
+                    i += 1
+                else:
+                    opts.append((last, None))
             else:
                 opts.append((v, None))
         else:
@@ -873,7 +895,7 @@ def _translate_user(c: Command, line: int, name: str) -> tuple[str, str | None]:
     if any(p.value is None for p in positional):
         raise Refusal(f"line {line}: {name} names a user or group only known at build time")
     for key, val in opts:
-        if val is None and key not in _NO_VALUE_USER_FLAGS:
+        if val is None and key in _VALUE_USER_FLAGS:
             raise Refusal(f"line {line}: {name} {key} is not a {name} option this pass knows")
     if name == "groupadd" or name == "addgroup":
         out = ["addgroup"]
@@ -931,7 +953,8 @@ def _translate_user(c: Command, line: int, name: str) -> tuple[str, str | None]:
             raise Refusal(f"line {line}: {name} {key} has no BusyBox counterpart")
     if name == "adduser" and len(positional) == 2 and not opts:
         return f"addgroup {positional[0].text} {positional[1].text}", None
-    if name == "adduser" and not any(k in ("--disabled-password", "--disabled-login") for k, _ in opts):
+    if name == "adduser" and not any(k in ("--disabled-password", "--disabled-login", "--system")
+                                     for k, _ in opts):
         raise Refusal(f"line {line}: Debian adduser without --disabled-password prompts for a password")
     if len(positional) != 1:
         raise Refusal(f"line {line}: {name} with {len(positional)} names is not translated")
