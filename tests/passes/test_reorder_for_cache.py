@@ -92,6 +92,18 @@ def test_stage_built_from_an_earlier_stage_inherits_its_workdir(py):
     assert_fix(ReorderForCache, before, after, context=py)
 
 
+def test_manifest_in_a_sub_folder_is_safe_only_when_a_workdir_made_it(py):
+    (py / "api").mkdir()
+    (py / "api" / "requirements.txt").write_text("flask\n")
+    made = ("FROM python:3\nWORKDIR /srv/web/api\nCOPY . /srv/web\nRUN pip install -r requirements.txt\n")
+    assert_fix(ReorderForCache, made, "FROM python:3\nWORKDIR /srv/web/api\nCOPY api/requirements.txt /srv/web/api/\n"
+               "RUN pip install -r requirements.txt\nCOPY . /srv/web\n", context=py)
+    fresh = ("FROM python:3\nCOPY . /srv/web\nWORKDIR /srv/web/api\nRUN pip install -r requirements.txt\n")
+    assert_no_fix(ReorderForCache, fresh, context=py)
+    [f] = [f for f in findings(fresh, py) if f.fix]
+    assert f.fix.safety is Safety.UNSAFE and "mode 0755" in f.message
+
+
 def test_only_system_packages_hoisted_without_a_manifest_copy(py):
     assert_fix(ReorderForCache,
                "FROM debian\nCOPY . /app\nRUN apt-get update && apt-get install -y curl\n"
@@ -230,7 +242,10 @@ def _harness_or_skip():
         pytest.skip(f"behaviour harness unavailable: {reason}")
 
 
-@pytest.mark.parametrize("case", POSITIVE)
+SAFE = [c for c in POSITIVE if not c.endswith("-unsafe")]
+
+
+@pytest.mark.parametrize("case", SAFE)
 def test_fixture_builds_the_same(case):
     _harness_or_skip()
     folder = FIXTURES / case
@@ -255,7 +270,7 @@ def test_seed_builds_the_same_after_the_reorder_and_after_every_pass():
 def test_the_harness_catches_a_reorder_that_forgets_the_manifest():
     """The stand-ins fail when a manifest they need is missing: a wrong reorder does not pass."""
     _harness_or_skip()
-    for case, manifest_copy in (("pip-includes", "COPY constraints.txt requirements.txt ./\n"),
+    for case, manifest_copy in (("pip-requirements", "COPY constraints.txt requirements-base.txt requirements.txt ./\n"),
                                 ("npm-ci", "COPY .npmrc package-lock.json package.json ./\n"),
                                 ("bundler", "COPY Gemfile Gemfile.lock /myapp/\n")):
         folder = FIXTURES / case

@@ -110,6 +110,10 @@ class ReorderForCache(Pass):
       `ADD` of a single file could unpack it). It sits where the broad copy was, so a relative
       destination resolves against the same `WORKDIR`; the broad copy later rewrites the manifests
       with the same content and mode. A relative destination is never moved across a `WORKDIR`.
+      The destination folder itself is created by either copy the same way (mode 0755, the
+      `--chown` owner), but a manifest in a sub-folder (`requirements/base.txt`) makes the manifest
+      copy create that sub-folder with mode 0755, where the broad copy would have given it the
+      context folder's mode: unless a `WORKDIR` made the sub-folder before, that fix is unsafe.
     - an `ENV`/`ARG` value that names the copied folder (`PYTHONPATH=/code`, `PATH=/app/bin:...`),
       a `RUN --mount` bind or a mount inside the copied folder, a `SHELL`, variables in the copy
       or in `WORKDIR`, an unknown base-image `WORKDIR` with a relative destination, or a copy onto
@@ -137,11 +141,16 @@ class ReorderForCache(Pass):
             base = stage.base.lower()
             workdir = final_workdir.get(base, _BASE)  # a stage built FROM an earlier one inherits
             env: dict[str, str] = {}
+            made_dirs: set[str] = set()  # folders a WORKDIR of this stage created (or found)
             shell_changed = False
             instructions = stage.instructions
             for index, ins in enumerate(instructions):
                 if ins.cmd == "WORKDIR":
                     workdir = _join(workdir, ins.value[0] if ins.value else "")
+                    folder = workdir
+                    while folder and folder.startswith("/") and folder not in made_dirs:
+                        made_dirs.add(folder)
+                        folder = posixpath.dirname(folder)
                 elif ins.cmd == "ENV":
                     env.update(ins.pairs())
                 elif ins.cmd == "ARG":
@@ -152,7 +161,7 @@ class ReorderForCache(Pass):
                 if copy is None:
                     continue
                 yield from self._reorder(ctx, view, copy, instructions[index + 1 :], workdir, env,
-                                         shell_changed)
+                                         shell_changed, frozenset(made_dirs))
                 if not offered and view is not None and not view.has_ignore_file:
                     offered = True
                     yield self._offer_ignore(ctx, view, ins)
@@ -164,7 +173,7 @@ class ReorderForCache(Pass):
 
     def _reorder(self, ctx: Context, view: ContextView | None, copy: _Copy,
                  following: tuple[Instruction, ...], workdir: str | None, env: dict[str, str],
-                 shell_changed: bool) -> Iterator[Finding]:
+                 shell_changed: bool, made_dirs: frozenset[str]) -> Iterator[Finding]:
         ins = copy.ins
         installs = [r for r in following if r.cmd == "RUN" and _installs(r)]
         start, end = ins.keyword_start, ins.keyword_start + len(ins.keyword)
@@ -226,7 +235,7 @@ class ReorderForCache(Pass):
         last = moved[-1]
         if stop and any(r.start > last.start for r in installs):
             yield note(stop)  # a later install stays behind the copy
-        yield self._fix(ctx, copy, moved, needs)
+        yield self._fix(ctx, copy, moved, needs, made_dirs)
 
     def _run_needs(self, run: Instruction, view: ContextView, copy: _Copy, cwd: str | None,
                    env: dict[str, str], crossed: list[Instruction], shell_changed: bool) -> Needs:
@@ -268,7 +277,8 @@ class ReorderForCache(Pass):
                         f"the install leaves in {out} (add {out} to {IGNORE_FILE})")
         return ""
 
-    def _fix(self, ctx: Context, copy: _Copy, moved: list[Instruction], needs: Needs) -> Finding:
+    def _fix(self, ctx: Context, copy: _Copy, moved: list[Instruction], needs: Needs,
+             made_dirs: frozenset[str]) -> Finding:
         df = ctx.dockerfile
         source = df.source
         nl = df.newline
@@ -290,7 +300,13 @@ class ReorderForCache(Pass):
             text = "".join(lines) + middle + copy_text
         else:  # the last moved instruction ends the file without a newline
             text = "".join(lines) + middle + nl + copy_text.rstrip("\r\n")
-        safety = Safety.UNSAFE if needs.lock_rewrites else Safety.SAFE
+        unsafe = list(needs.lock_rewrites)
+        new_dirs = [sub for sub in groups if sub and posixpath.join(copy.folder, sub) not in made_dirs]
+        if new_dirs:
+            unsafe.append(f"the manifest copy creates {', '.join(sorted(new_dirs))} with mode 0755 "
+                          "before the late copy; the late copy may keep that instead of the context "
+                          "folder's mode")
+        safety = Safety.UNSAFE if unsafe else Safety.SAFE
         what = ", ".join(needs.installs) or f"the RUN at line {moved[0].start_line}"
         if needs.manifests:
             action = f"copy {', '.join(sorted(needs.manifests))} first, then the rest after it"
@@ -298,8 +314,8 @@ class ReorderForCache(Pass):
             action = f"move the copy below line {last.start_line}, which does not need the sources"
         message = (f"{ins.keyword} of the whole build context before `{what}`: every source edit "
                    f"re-runs it; {action}")
-        if needs.lock_rewrites:
-            message += " (unsafe: " + "; ".join(needs.lock_rewrites) + ")"
+        if unsafe:
+            message += " (unsafe: " + "; ".join(unsafe) + ")"
         saving = f"{len(moved)} instruction re-run(s) after a source edit"
         start = ins.keyword_start
         return Finding(self.id, message, start, start + len(ins.keyword),
