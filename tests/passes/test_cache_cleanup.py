@@ -97,6 +97,7 @@ def test_apt_cache_mount_is_clean(mount):
     ("RUN uv pip install --system x", "RUN uv pip install --no-cache --system x"),
     ("RUN uv sync --frozen", "RUN uv sync --no-cache --frozen"),
     ("RUN apk add curl", "RUN apk add --no-cache curl"),
+    ("RUN pip --trusted-host pypi.org install x", "RUN pip --trusted-host pypi.org install --no-cache-dir x"),
     ("RUN apk update && apk add curl", "RUN apk add --no-cache curl"),
     ("RUN apk --update add curl", "RUN apk --update add --no-cache curl"),
 ])
@@ -193,6 +194,12 @@ def test_unsafe_fixes(before, after):
 def test_unparseable_body_is_explained():
     result = assert_no_fix(CacheCleanup, "FROM debian\nRUN apt-get update && eval \"$X\" && apt-get install -y a\n")
     assert any(f.note and "cannot be analysed" in f.message for f in result.findings)
+
+
+def test_opaque_body_says_which_cache_stays():
+    result = assert_no_fix(CacheCleanup, "FROM alpine\nRUN eval \"$X\"; apk add y && pip install z\n")
+    notes = sorted(f.message.split(":")[0] for f in result.findings if f.note)
+    assert notes == ["apk", "pip"]
 
 
 def test_mount_style():

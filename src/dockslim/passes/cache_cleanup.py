@@ -163,6 +163,9 @@ _DNF_USES = frozenset({"install", "groupinstall", "update", "upgrade", "makecach
 _ZYPPER_TAKES_VALUE = ("--root", "-R", "--config", "-c", "--repo", "-r", "--releasever")
 _ZYPPER_USES = frozenset({"in", "install", "ref", "refresh", "up", "update", "dup", "dist-upgrade",
                           "patch", "si", "source-install", "ar", "addrepo"})
+_PIP_TAKES_VALUE = ("--cache-dir", "--log", "--proxy", "--python", "--trusted-host", "-i", "--index-url",
+                    "--extra-index-url", "--cert", "--client-cert", "--timeout", "--retries", "--exists-action",
+                    "--keyring-provider", "--use-feature", "--use-deprecated")
 _PIP_NAME = re.compile(r"pip(\d+(\.\d+)?)?\Z")
 _PYTHON_NAME = re.compile(r"python(\d+(\.\d+)?)?\Z")
 
@@ -231,7 +234,7 @@ def _pip_uses(script: Script) -> list[_Use]:
             start = 3
         if start is None:
             continue
-        i, sub = _sub(cmd, start, ("--cache-dir", "--log", "--proxy", "--python"))
+        i, sub = _sub(cmd, start, _PIP_TAKES_VALUE)
         if sub != "install" or i is None:
             continue
         if _has(cmd, start, "--no-cache-dir", "--no-cache") or _has(cmd, start, "--cache-dir"):
@@ -729,9 +732,18 @@ class _Checker:
 
     def _others(self, stage: Stage, run: _Run, later: list[_Run], copied: list[str],
                 final: bool) -> Iterator[Finding]:
-        if run.why_not is not None or run.script is None:
+        if run.script is None:
             return
         script = run.script
+        if run.why_not is not None:  # say which caches stay, once per manager
+            found = {u.manager.key: u.manager for uses in (_pip_uses(script), _uv_uses(script), _apk_uses(script))
+                     for u in uses}
+            for manager, uses, _, _ in self._cleanup_uses(stage, run, later, final):
+                if uses:
+                    found.setdefault(manager.key, manager)
+            for manager in found.values():
+                yield self._finding(run, manager, f"left alone: {run.why_not}", None, note=True)
+            return
         # Managers fixed with a flag on each use.
         for uses in (_pip_uses(script), _uv_uses(script), _apk_uses(script)):
             uses = [u for u in uses if not self._env_off(run, u.manager, u.cmd)
