@@ -8,8 +8,9 @@ import pytest
 from dockslim import __version__
 from dockslim.cli import main
 
-SEED = "FROM python:3\nMAINTAINER me\nADD . /code/\n"
-CLEAN = "FROM python:3\nCOPY . /code/\n"
+# python:3-alpine: on a Debian-based python:3, alpine-base offers an (unsafe) switch to Alpine
+SEED = "FROM python:3-alpine\nMAINTAINER me\nADD . /code/\n"
+CLEAN = "FROM python:3-alpine\nCOPY . /code/\n"
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_fix_write_rewrites_atomically_keeping_mode(project, capsys):
     os.chmod(path, 0o640)
     code, out, _ = run(["fix", "--write", path], capsys)
     assert code == 0 and out == ""
-    assert path.read_text() == 'FROM python:3\nLABEL maintainer="me"\nCOPY . /code/\n'
+    assert path.read_text() == 'FROM python:3-alpine\nLABEL maintainer="me"\nCOPY . /code/\n'
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
     assert [p.name for p in project.iterdir() if p.name.startswith(".dockslim-")] == []
     # idempotent: a second fix changes nothing

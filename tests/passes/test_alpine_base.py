@@ -511,3 +511,15 @@ def test_phpize_deps_variable_is_kept_for_php():
                ".build-deps $PHPIZE_DEPS && pecl install zip && apk del .build-deps\n", unsafe=True)
     result = assert_no_fix(AlpineBase, "FROM python:3.12-slim\nRUN apt-get install -y $PHPIZE_DEPS\n", unsafe=True)
     assert any("$PHPIZE_DEPS" in m for m in _notes(result))
+
+
+def test_cli_allow_unmapped_flag(tmp_path, capsys):
+    from dockslim.cli import main
+
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM debian:bookworm\nRUN apt-get update && apt-get install -y libfoo-unknown9\n")
+    (tmp_path / ".dockerignore").write_text(".git\n")
+    assert main(["check", "--select", "alpine-base", str(path)]) == 0  # a refusal is a note
+    assert "no known Alpine package for `libfoo-unknown9`" in capsys.readouterr().out
+    assert main(["fix", "--select", "alpine-base", "--unsafe-fixes", "--allow-unmapped", str(path)]) == 1
+    assert "+RUN apk add --no-cache libfoo-unknown9" in capsys.readouterr().out
