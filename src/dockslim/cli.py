@@ -80,7 +80,8 @@ class _Planner:
             raise typer.Exit(int(ExitCode.ERROR))
         passes = _setup(list(eff.select), list(eff.ignore))
         return passes, Options(unsafe_fixes=eff.unsafe_fixes, cache_style=eff.cache_style,
-                               package_map=eff.package_map, allow_unmapped=self.allow_unmapped)
+                               package_map=eff.package_map, allow_unmapped=self.allow_unmapped,
+                               explicit=frozenset(eff.select))
 
 
 def _format(value: str) -> str:

@@ -47,8 +47,12 @@ class FixResult:
 
 def run_passes(ctx: Context, passes: Sequence[Pass]) -> list[Finding]:
     findings: list[Finding] = []
+    options = ctx.options
     for p in passes:
-        findings.extend(p.check(ctx))
+        found = p.check(ctx)
+        if p.advisory and not (options.unsafe_fixes or p.id in options.explicit):
+            found = (replace(f, note=True) for f in found)
+        findings.extend(found)
     findings = suppress.apply(ctx.dockerfile, findings)  # before any fix is chosen: every output agrees
     findings.sort(key=lambda f: (f.start, f.end, f.pass_id))
     return findings

@@ -185,6 +185,7 @@ class AlpineBase(Pass):
     """
 
     id = "alpine-base"
+    advisory = True  # a different base image is a choice: notes unless asked for
     summary = "Switch Debian/Ubuntu official images to their Alpine variant, translating apt and user commands"
     safety = Safety.UNSAFE
 

@@ -69,6 +69,7 @@ class Options:
     allow_unmapped: bool = False  # alpine-base: keep Debian package names it has no Alpine name for
     # extra Debian/Ubuntu -> Alpine package names from configuration (``package-map``)
     package_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    explicit: frozenset[str] = frozenset()  # pass ids the user selected by name (flag or config)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,10 @@ class Pass:
     id: ClassVar[str]
     summary: ClassVar[str]
     safety: ClassVar[Safety] = Safety.SAFE
+    # An advisory pass proposes changes a user may well not want (e.g. another base image): its
+    # findings are notes -- shown, never failing `check` -- unless it is selected by name or
+    # unsafe fixes are allowed.
+    advisory: ClassVar[bool] = False
 
     def check(self, ctx: Context) -> Iterator[Finding]:  # pragma: no cover - interface
         raise NotImplementedError
