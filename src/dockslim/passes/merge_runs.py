@@ -7,6 +7,7 @@ from ..syntax import Dockerfile, Instruction, Trivia
 from ..syntax.shell import Command, Script
 from .base import Context, Edit, Finding, Fix, Pass, Safety
 from .shellquery import run_script, stage_items
+from .textutil import continuation_indent
 
 # Shells whose `-c` semantics we model (POSIX sh family). Anything else (PowerShell, cmd) is left.
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox"})
@@ -73,7 +74,7 @@ class MergeRuns(Pass):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         df = ctx.dockerfile
-        indent = _continuation_indent(df)
+        indent = continuation_indent(df)
         for stage in df.stages():
             shell_ok = not any(h in stage.base.lower() for h in _WINDOWS_HINTS)
             shell_errexit = False
@@ -310,16 +311,3 @@ def _file_text(ins: Instruction, start: int, end: int) -> str:
     rel_start = start - ins.start
     rel_end = end - ins.start
     return ins.text[rel_start:rel_end]
-
-
-def _continuation_indent(df: Dockerfile) -> str:
-    """The indentation the file already uses for continuation lines (default four spaces)."""
-    for ins in df.instructions:
-        if ins.cmd != "RUN" or len(ins.source_map.segments) < 2:
-            continue
-        seg = ins.source_map.segments[1]
-        piece = df.source[seg.file_start: seg.file_start + seg.length]
-        lead = piece[: len(piece) - len(piece.lstrip(" \t"))]
-        if lead and len(lead) <= 8:
-            return lead
-    return "    "
