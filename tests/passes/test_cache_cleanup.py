@@ -47,6 +47,11 @@ def test_update_only_run_moves_into_the_install():
                "FROM debian\nUSER root\nRUN apt-get update && apt-get install -y b" + APT_CLEAN + "\n")
 
 
+def test_moved_update_keeps_its_options():
+    assert_fix(CacheCleanup, "FROM debian\nRUN apt update -y -o Acquire::Retries=3\nENV A=1\nRUN apt install -y b\n",
+               "FROM debian\nENV A=1\nRUN apt update -y -o Acquire::Retries=3 && apt install -y b" + APT_CLEAN + "\n")
+
+
 def test_lists_kept_when_a_later_run_cannot_get_an_update():
     text = "FROM debian\nRUN apt-get update && apt-get install -y a\nRUN true || apt-get install -y b\n"
     result = assert_no_fix(CacheCleanup, text)

@@ -599,7 +599,7 @@ class _Checker:
             if (any(c.start > last_update for c in run.apt_cleans) and (updates or inserted)) \
                     or self._mounted(run, _APT):
                 if inserted and not later_blocked[i]:
-                    yield from self._apt_insert(run, runs, i, cleanup=False)
+                    yield from self._apt_insert(run, before + runs[:i], cleanup=False)
                 continue
             if later_blocked[i]:
                 yield self._finding(
@@ -611,7 +611,7 @@ class _Checker:
                                     note=True, tool="apt-get")
                 continue
             if inserted:
-                yield from self._apt_insert(run, runs, i, cleanup=True)
+                yield from self._apt_insert(run, before + runs[:i], cleanup=True)
                 continue
             if self._update_only(run) and any(plans.get(j) == "insert" for j in range(i + 1, len(runs))):
                 yield Finding(
@@ -683,13 +683,21 @@ class _Checker:
                 return True
         return False
 
-    def _apt_insert(self, run: _Run, runs: list[_Run], index: int, cleanup: bool) -> Iterator[Finding]:
+    def _apt_insert(self, run: _Run, earlier: list[_Run], cleanup: bool) -> Iterator[Finding]:
         found = self._first_need_statement(run)
         assert found is not None and run.script is not None
         _, st, cmd = found
         at = file_start(run.ins, st.start)
-        tool = "apt-get" if cmd.basename != "apt" else "apt"
-        edits = [Edit(at, at, f"{tool} update && ")]
+        # The same update the lists came from (its options included), so the same index is read.
+        update = "apt-get update" if cmd.basename != "apt" else "apt update"
+        for r in reversed(earlier):
+            if r.apt_updates and r.script is not None:
+                last = r.apt_updates[-1]
+                update = r.script.text[last.start:last.end]
+                break
+            if r.hidden_update:
+                break
+        edits = [Edit(at, at, f"{update} && ")]
         what = ("installs with package lists an earlier RUN downloaded, so that RUN cannot remove them; "
                 "it now runs its own `apt-get update`")
         if cleanup:
