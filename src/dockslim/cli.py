@@ -297,6 +297,62 @@ def explain(pass_id: str = typer.Argument(..., help="A pass id, as `dockslim rul
     raise typer.Exit(int(ExitCode.OK))
 
 
+def _measure_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise typer.BadParameter(f"'{value}' is not one of text, json")
+    return value
+
+
+@app.command()
+def measure(
+    path: str = typer.Argument(..., help="The Dockerfile to build before and after `dockslim fix`."),
+    context: Optional[str] = ContextOpt,
+    select: Optional[List[str]] = SelectOpt,
+    ignore: Optional[List[str]] = IgnoreOpt,
+    unsafe_fixes: Optional[bool] = UnsafeOpt,
+    cache_style: Optional[str] = CacheStyleOpt,
+    config: Optional[str] = ConfigOpt,
+    isolated: bool = IsolatedOpt,
+    output_format: str = typer.Option("text", "--format", callback=_measure_format,
+                                      help="Output format: text (a table) or json."),
+    network: Optional[str] = typer.Option(None, "--network",
+                                          help="Network for RUN instructions, as `docker build --network` "
+                                          "(e.g. host). Default: the engine's."),
+    change: Optional[str] = typer.Option(None, "--change",
+                                         help="The context file (relative path) to edit before the rebuild. "
+                                         "Default: a source file that is not a dependency manifest."),
+) -> None:
+    """Build the Dockerfile and its rewrite on the local Docker engine; report image size, layers, build
+    time, rebuild time after a source-only change, and the files the rewritten image lacks. Exit 0 when
+    the rewrite built and lost nothing, 1 when it failed or lost files, 2 on errors (no engine...)."""
+    from .measure import Docker, MeasureError, render_text, to_json
+    from .measure import measure as run_measure
+
+    planner = _Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
+    passes, options = planner.plan(path)
+    report = fix_file(path, passes, options, context)
+    if report.error is not None:
+        _report_error(report)
+        raise typer.Exit(int(ExitCode.ERROR))
+    result = report.result
+    assert result is not None
+    folder = default_context(path, context)
+    if path == "-" or folder is None:
+        _err("measure needs a Dockerfile on disk (its folder is the default build context)")
+        raise typer.Exit(int(ExitCode.ERROR))
+    docker = Docker(network)
+    try:
+        docker.check()
+        outcome = run_measure(path, result.original, result.text,
+                              list(dict.fromkeys(a.finding.pass_id for a in result.applied)),
+                              result.creates, folder, docker, change)
+    except MeasureError as exc:
+        _err(str(exc))
+        raise typer.Exit(int(ExitCode.ERROR))
+    typer.echo(to_json([outcome]) if output_format == "json" else render_text(outcome), nl=False)
+    raise typer.Exit(int(ExitCode.OK if outcome.succeeded else ExitCode.FOUND))
+
+
 github_app = typer.Typer(name="github", help="GitHub integration: pull-request reviews.",
                          no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 app.add_typer(github_app, name="github")

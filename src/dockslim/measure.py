@@ -1,0 +1,539 @@
+"""`dockslim measure`: build the original and the rewritten Dockerfile on the local Docker engine and
+compare what a user gets: image size, layer count, build time, rebuild time after a source-only
+change in the build context, and the files the rewritten image lacks (outside cache folders).
+
+The engine is driven through the ``docker`` CLI (see docs/decisions/measure-engine.md). The pure
+parts - reading ``docker image inspect`` / ``docker history`` output, listing an exported image,
+the file-list difference, choosing the file to change, the table - work without an engine and are
+tested without one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Iterable, Mapping, Sequence
+
+# Folders whose content is a cache: the rewrite may empty them (cache-cleanup does, by design), so
+# their files are not "lost". Paths are as in an exported image: relative, no leading slash.
+CACHE_FOLDERS = (
+    "tmp/", "var/tmp/",
+    "var/cache/",                 # apt's archives and pkgcache, apk, dnf/yum, debconf templates...
+    "var/lib/apt/lists/",         # apt-get update's indexes
+    "root/.cache/",               # pip, uv, go-build, poetry, yarn berry...
+    "root/.npm/", "usr/local/share/.cache/",  # npm, yarn classic
+    "root/.composer/cache/", "root/.bundle/cache/", "usr/local/bundle/cache/",
+    "root/.gradle/caches/", "root/.m2/repository/",
+)
+# Files the engine itself writes into every container: never part of what a build made.
+ENGINE_FILES = frozenset({".dockerenv", "etc/hostname", "etc/hosts", "etc/resolv.conf"})
+ENGINE_FOLDERS = ("dev/", "proc/", "sys/")
+# Files whose content records when they were made (bytecode stamps its source's mtime, logs their
+# time): two builds of the same Dockerfile differ there, so only their presence is compared.
+STAMPED_SUFFIXES = (".pyc",)
+STAMPED_FOLDERS = ("var/log/",)
+STAMPED_FILES = frozenset({"etc/ld.so.cache", "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old",
+                           "var/lib/dpkg/statoverride-old", "etc/shadow-", "etc/gshadow-", "etc/passwd-",
+                           "etc/group-", "etc/subuid-", "etc/subgid-"})
+
+# Names that hold dependencies rather than sources: changing one is not a "source-only change".
+MANIFEST_NAMES = frozenset({
+    "requirements.txt", "constraints.txt", "pyproject.toml", "setup.py", "setup.cfg", "poetry.lock",
+    "Pipfile", "Pipfile.lock", "uv.lock", "package.json", "package-lock.json", "npm-shrinkwrap.json",
+    "yarn.lock", "pnpm-lock.yaml", "go.mod", "go.sum", "Gemfile", "Gemfile.lock", "composer.json",
+    "composer.lock", "pom.xml", "build.gradle", "settings.gradle", "Cargo.toml", "Cargo.lock",
+    "Dockerfile", ".dockerignore", "Containerfile",
+})
+SOURCE_SUFFIXES = (".py", ".js", ".ts", ".go", ".rb", ".php", ".java", ".rs", ".c", ".sh", ".html",
+                   ".css", ".txt", ".md")
+# A Dockerfile the classic builder cannot read: these need BuildKit.
+BUILDKIT_RUN_FLAGS = frozenset({"mount", "network", "security"})
+CLASSIC_COPY_FLAGS = frozenset({"from", "chown"})
+
+
+class MeasureError(Exception):
+    """Measuring cannot go on (no engine, the original does not build, ...). Exit code 2."""
+
+
+# --- pure: engine output --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    created_by: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    size: int          # bytes, as `docker image inspect` reports (all layers, base included)
+    layers: int        # filesystem layers (RootFS.Layers), base included
+    steps: tuple[Step, ...] = ()  # `docker history`, newest first
+
+
+def parse_inspect(text: str) -> tuple[int, int]:
+    """(size in bytes, layer count) from `docker image inspect IMAGE` output (a JSON list)."""
+    data = json.loads(text)
+    if isinstance(data, list):
+        if len(data) != 1:
+            raise ValueError(f"expected one image in `docker image inspect` output, got {len(data)}")
+        data = data[0]
+    size = int(data.get("Size") or 0)
+    layers = len((data.get("RootFS") or {}).get("Layers") or [])
+    return size, layers
+
+
+def parse_history(text: str) -> tuple[Step, ...]:
+    """Steps from `docker history --no-trunc --human=false --format '{{json .}}' IMAGE`."""
+    steps = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        steps.append(Step(created_by=row.get("CreatedBy", ""), size=_bytes(row.get("Size", "0"))))
+    return tuple(steps)
+
+
+_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4}
+
+
+def _bytes(value) -> int:
+    """Bytes from a history size: a plain count (``--human=false``) or docker's ``1.5MB``/``0B``."""
+    if isinstance(value, int):
+        return value
+    text = str(value).strip().lower()
+    if text.isdigit():
+        return int(text)
+    for unit in sorted(_UNITS, key=len, reverse=True):
+        if text.endswith(unit):
+            return round(float(text[: -len(unit)]) * _UNITS[unit])
+    raise ValueError(f"not a size: {value!r}")
+
+
+def stage_images(log: str) -> list[str]:
+    """The image each earlier stage of a multi-stage build ended with, from a classic build's log
+    (``Step 5/9 : FROM ...`` preceded by `` ---> <id>``): the classic builder leaves them untagged."""
+    out: list[str] = []
+    last: str | None = None
+    for line in log.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("---> ") and len(stripped.split()) == 2:
+            last = stripped.split()[1]
+        elif stripped.startswith("Step ") and " : FROM " in stripped.upper() and last is not None:
+            out.append(last)
+            last = None
+    return out
+
+
+# --- pure: file lists -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str          # "file", "dir", "link", "hardlink", "other"
+    mode: int
+    size: int = 0
+    digest: str = ""   # sha256 of a regular file's content; a link's target
+
+
+def list_tar(stream: IO[bytes]) -> dict[str, Entry]:
+    """Path -> Entry for every member of a tar stream (`docker export` output), read once."""
+    out: dict[str, Entry] = {}
+    with tarfile.open(fileobj=stream, mode="r|") as tar:
+        for member in tar:
+            path = member.name.lstrip("./").rstrip("/") if member.name not in (".", "./") else ""
+            if not path:
+                continue
+            if member.isreg():
+                fh = tar.extractfile(member)
+                digest = hashlib.sha256()
+                if fh is not None:
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                        digest.update(chunk)
+                out[path] = Entry("file", member.mode, member.size, digest.hexdigest())
+            elif member.isdir():
+                out[path] = Entry("dir", member.mode)
+            elif member.issym():
+                out[path] = Entry("link", member.mode, 0, member.linkname)
+            elif member.islnk():
+                out[path] = Entry("hardlink", member.mode, 0, member.linkname.lstrip("./"))
+            else:
+                out[path] = Entry("other", member.mode)
+    return out
+
+
+def in_cache_folder(path: str, folders: Sequence[str] = CACHE_FOLDERS) -> bool:
+    return any(path + "/" == f or path.startswith(f) for f in folders)
+
+
+def _ignored(path: str, folders: Sequence[str]) -> bool:
+    return (path in ENGINE_FILES or any(path.startswith(f) or path + "/" == f for f in ENGINE_FOLDERS)
+            or in_cache_folder(path, folders))
+
+
+def _stamped(path: str) -> bool:
+    return path.endswith(STAMPED_SUFFIXES) or path.startswith(STAMPED_FOLDERS) or path in STAMPED_FILES
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    lost: tuple[str, ...] = ()      # in the original image, not in the rewritten one
+    added: tuple[str, ...] = ()     # in the rewritten image only
+    changed: tuple[str, ...] = ()   # in both, with another kind, content, link target or mode
+
+    @property
+    def nothing_lost(self) -> bool:
+        return not self.lost
+
+
+def diff_files(original: Mapping[str, Entry], rewritten: Mapping[str, Entry],
+               cache_folders: Sequence[str] = CACHE_FOLDERS) -> FileDiff:
+    """What a user of the rewritten image would miss (``lost``), outside cache folders.
+
+    A hard link and a regular file with the same content count as the same file: whether a layer
+    stores a file as a link depends on how the build copied it, not on what the user gets.
+    """
+    def resolved(files: Mapping[str, Entry], path: str) -> Entry:
+        entry = files[path]
+        if entry.kind == "hardlink" and entry.digest in files:
+            target = files[entry.digest]
+            return Entry(target.kind, entry.mode, target.size, target.digest)
+        return entry
+
+    kept_a = {p for p in original if not _ignored(p, cache_folders)}
+    kept_b = {p for p in rewritten if not _ignored(p, cache_folders)}
+    changed = sorted(p for p in kept_a & kept_b
+                     if not _stamped(p) and resolved(original, p) != resolved(rewritten, p))
+    return FileDiff(tuple(sorted(kept_a - kept_b)), tuple(sorted(kept_b - kept_a)), tuple(changed))
+
+
+# --- pure: the source change ----------------------------------------------------------------------
+
+
+def pick_source_file(context: Path) -> str | None:
+    """A file of the build context that is source, not a dependency manifest: the one a developer
+    edits between two builds. Code before text and documentation, then shallowest first, then by
+    name; None when the context has none."""
+    candidates = []
+    for dirpath, dirnames, filenames in os.walk(context):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and d not in ("node_modules", "vendor", "__pycache__"))
+        rel_dir = Path(dirpath).relative_to(context)
+        for name in filenames:
+            if name in MANIFEST_NAMES or name.startswith((".", "Dockerfile")) or "requirements" in name:
+                continue
+            if not name.endswith(SOURCE_SUFFIXES):
+                continue
+            rel = rel_dir / name
+            candidates.append((not name.endswith(SOURCE_SUFFIXES[:-2]), len(rel.parts), str(rel)))
+    return min(candidates)[2] if candidates else None
+
+
+def needs_buildkit(text: str) -> str | None:
+    """Why the classic builder cannot build this Dockerfile text, or None."""
+    from .syntax import parse
+
+    for ins in parse(text).instructions:
+        if ins.heredocs:
+            return f"line {ins.start_line}: a heredoc"
+        for flag in ins.flags:
+            if ins.cmd == "RUN" and flag.name in BUILDKIT_RUN_FLAGS:
+                return f"line {ins.start_line}: RUN --{flag.name}"
+            if ins.cmd in ("COPY", "ADD") and flag.name not in CLASSIC_COPY_FLAGS:
+                return f"line {ins.start_line}: {ins.cmd} --{flag.name}"
+    return None
+
+
+# --- results and rendering ------------------------------------------------------------------------
+
+
+@dataclass
+class Build:
+    ok: bool = False
+    seconds: float = 0.0
+    rebuild_seconds: float | None = None
+    facts: ImageFacts | None = None
+    error: str = ""
+
+
+@dataclass
+class Measurement:
+    path: str
+    applied: list[str] = field(default_factory=list)   # pass ids whose fixes the rewrite applied
+    changed_file: str | None = None                      # the source file changed for the rebuild
+    unchanged: bool = False                              # dockslim had nothing to rewrite
+    original: Build = field(default_factory=Build)
+    rewritten: Build = field(default_factory=Build)
+    files: FileDiff | None = None
+    builder: str = "classic"
+
+    @property
+    def succeeded(self) -> bool:
+        """The rewrite built and lost nothing (or there was nothing to rewrite)."""
+        if self.unchanged:
+            return self.original.ok
+        return self.rewritten.ok and self.files is not None and self.files.nothing_lost
+
+
+def _mb(n: int | None) -> str:
+    return "-" if n is None else f"{n / 1e6:.1f}"
+
+
+def _s(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1f}"
+
+
+def render_text(m: Measurement) -> str:
+    rows = [("", "size MB", "layers", "build s", "rebuild s")]
+
+    def row(name: str, b: Build) -> tuple[str, ...]:
+        if not b.ok:
+            return (name, "failed", "", "", "")
+        assert b.facts is not None
+        return (name, _mb(b.facts.size), str(b.facts.layers), _s(b.seconds), _s(b.rebuild_seconds))
+
+    rows.append(row("original", m.original))
+    if not m.unchanged:
+        rows.append(row("rewritten", m.rewritten))
+        if m.original.ok and m.rewritten.ok:
+            a, b = m.original, m.rewritten
+            assert a.facts and b.facts
+            rebuild = (None if a.rebuild_seconds is None or b.rebuild_seconds is None
+                       else b.rebuild_seconds - a.rebuild_seconds)
+            rows.append(("difference", f"{(b.facts.size - a.facts.size) / 1e6:+.1f}",
+                         f"{b.facts.layers - a.facts.layers:+d}", f"{b.seconds - a.seconds:+.1f}",
+                         "-" if rebuild is None else f"{rebuild:+.1f}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = [f"{m.path} ({m.builder} builder)"]
+    if m.unchanged:
+        lines.append("  dockslim changes nothing in this Dockerfile: only the original was built")
+    else:
+        lines.append("  fixes applied: " + (", ".join(m.applied) or "none"))
+    lines.append("  source change for the rebuild: " + (m.changed_file or "none (no source file found)"))
+    for r in rows:
+        lines.append("  " + r[0].ljust(widths[0]) + "".join("  " + c.rjust(w) for c, w in zip(r[1:], widths[1:])))
+    for name, b in (("original", m.original), ("rewritten", m.rewritten)):
+        if b.error:
+            lines.append(f"  {name} build failed: {b.error}")
+    if m.files is not None:
+        if m.files.lost:
+            shown = ", ".join("/" + p for p in m.files.lost[:10])
+            more = f" and {len(m.files.lost) - 10} more" if len(m.files.lost) > 10 else ""
+            lines.append(f"  files lost in the rewritten image: {len(m.files.lost)}: {shown}{more}")
+        else:
+            lines.append("  files lost in the rewritten image: none (cache folders not counted)")
+        lines.append(f"  files added: {len(m.files.added)}, changed (content, mode or kind): {len(m.files.changed)}")
+    return "\n".join(lines) + "\n"
+
+
+def to_json(measurements: Iterable[Measurement]) -> str:
+    def one(m: Measurement) -> dict:
+        d = asdict(m)
+        d["succeeded"] = m.succeeded
+        for key in ("original", "rewritten"):
+            facts = d[key].get("facts")
+            if facts is not None:
+                facts["steps"] = [s for s in facts["steps"]]
+        return d
+    return json.dumps({"version": 1, "measurements": [one(m) for m in measurements],
+                       "cache_folders": ["/" + f for f in CACHE_FOLDERS]}, indent=2) + "\n"
+
+
+# --- the engine -----------------------------------------------------------------------------------
+
+
+class Docker:
+    """The `docker` CLI, as the user has it configured (DOCKER_HOST, contexts...)."""
+
+    def __init__(self, network: str | None = None, timeout: float = 3600):
+        self.network = network
+        self.timeout = timeout
+        self._buildkit: bool | None = None
+        # Images the classic builder leaves behind untagged: the last image of each earlier stage
+        # of a multi-stage build. Removed with the tags (see remove()).
+        self.leftovers: list[str] = []
+
+    def _run(self, argv: Sequence[str], timeout: float | None = None, **kw) -> subprocess.CompletedProcess:
+        try:
+            return subprocess.run(["docker", *argv], capture_output=True, text=True,
+                                  timeout=timeout or self.timeout, **kw)
+        except FileNotFoundError:
+            raise MeasureError("no Docker engine reachable: the `docker` command is not installed") from None
+        except subprocess.TimeoutExpired:
+            raise MeasureError(f"`docker {' '.join(argv[:2])}` did not finish within {timeout or self.timeout:.0f}s") from None
+
+    def check(self) -> None:
+        """Raise MeasureError unless an engine answers."""
+        proc = self._run(["info", "--format", "{{json .ServerVersion}}"], timeout=60)
+        if proc.returncode != 0 or proc.stdout.strip() in ("", '""', "null"):
+            said = (proc.stderr or proc.stdout).strip().splitlines()
+            raise MeasureError("no Docker engine reachable: `docker info` said: "
+                               + (said[-1] if said else "nothing"))
+
+    @property
+    def buildkit(self) -> bool:
+        if self._buildkit is None:
+            self._buildkit = self._run(["buildx", "version"], timeout=60).returncode == 0
+        return self._buildkit
+
+    def build(self, dockerfile: Path, context: Path, tag: str, *, no_cache: bool) -> float:
+        """Build; return the wall-clock seconds. Raises MeasureError with the log's tail on failure."""
+        argv = ["build", "-f", str(dockerfile), "-t", tag]
+        if no_cache:
+            argv.append("--no-cache")
+        if self.network:
+            argv += ["--network", self.network]
+        if self.buildkit:
+            argv += ["--progress", "plain"]
+        else:
+            argv.append("--force-rm")  # no container left behind by a failing step
+        env = {**os.environ, "DOCKER_BUILDKIT": "1" if self.buildkit else "0"}
+        started = time.monotonic()
+        proc = self._run([*argv, str(context)], env=env)
+        seconds = time.monotonic() - started
+        if not self.buildkit:
+            self.leftovers.extend(stage_images(proc.stdout))
+        if proc.returncode != 0:
+            log = (proc.stdout + proc.stderr).strip().splitlines()
+            raise MeasureError("\n    ".join(["`docker build` failed:"] + log[-12:]))
+        return seconds
+
+    def facts(self, tag: str) -> ImageFacts:
+        inspect = self._run(["image", "inspect", tag])
+        if inspect.returncode != 0:
+            raise MeasureError(f"`docker image inspect {tag}` failed: {inspect.stderr.strip()}")
+        size, layers = parse_inspect(inspect.stdout)
+        history = self._run(["history", "--no-trunc", "--human=false", "--format", "{{json .}}", tag])
+        steps = parse_history(history.stdout) if history.returncode == 0 else ()
+        return ImageFacts(size, layers, steps)
+
+    def files(self, tag: str) -> dict[str, Entry]:
+        """The image's file tree, read from `docker export` of a container created (never started)."""
+        created = self._run(["create", tag, "/dockslim-measure-never-runs"])
+        if created.returncode != 0:
+            raise MeasureError(f"`docker create {tag}` failed: {created.stderr.strip()}")
+        cid = created.stdout.strip()
+        try:
+            proc = subprocess.Popen(["docker", "export", cid], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
+            assert proc.stdout is not None
+            try:
+                files = list_tar(proc.stdout)
+            finally:
+                proc.stdout.close()
+                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                if proc.wait() != 0:
+                    raise MeasureError(f"`docker export` failed: {err.strip()}")
+            return files
+        finally:
+            self._run(["rm", "-f", cid])
+
+    def remove(self, tags: Iterable[str]) -> None:
+        """Remove the tags, then whatever the builds left untagged (an image still in use by
+        someone else's image is refused by the engine and stays)."""
+        tags = list(tags)
+        if tags:
+            self._run(["rmi", "-f", *tags])
+        for image in dict.fromkeys(self.leftovers):
+            # Only untagged ones: a stage that is just `FROM base` ends with the base image itself.
+            tagged = self._run(["image", "inspect", "--format", "{{len .RepoTags}}", image])
+            if tagged.returncode == 0 and tagged.stdout.strip() == "0":
+                self._run(["rmi", image])
+        self.leftovers.clear()
+
+
+# --- the measurement ------------------------------------------------------------------------------
+
+
+def _copy_context(context: Path, dest: Path) -> None:
+    shutil.copytree(context, dest, symlinks=True)
+
+
+def _append_change(path: Path) -> None:
+    """A source-only change: one more line at the end of the file (content, not just mtime)."""
+    with open(path, "ab") as fh:
+        fh.write(b"\n")
+
+
+def measure(path: str, original_text: str, rewritten_text: str, applied: Sequence[str],
+            creates: Sequence[tuple[str, str]], context: Path, docker: Docker,
+            change: str | None = None) -> Measurement:
+    """Build both Dockerfiles (in copies of the context), then rebuild both after a source change.
+
+    Temporary images are removed before returning, whatever happened.
+    """
+    m = Measurement(path=path, applied=list(applied), unchanged=original_text == rewritten_text)
+    m.builder = "BuildKit" if docker.buildkit else "classic"
+    if not docker.buildkit:
+        for label, text in (("original", original_text), ("rewritten", rewritten_text)):
+            why = needs_buildkit(text)
+            if why:
+                raise MeasureError(f"the {label} Dockerfile needs BuildKit ({why}) and this Docker CLI "
+                                   "has no buildx: install it (Debian: docker-buildx)")
+    context = context.resolve()
+    dockerfile = Path(path).resolve()
+    inside = dockerfile.is_relative_to(context)
+    rel_dockerfile = dockerfile.relative_to(context) if inside else Path("Dockerfile.dockslim")
+    m.changed_file = change if change is not None else pick_source_file(context)
+    if m.changed_file is not None and not (context / m.changed_file).is_file():
+        raise MeasureError(f"--change {m.changed_file}: no such file in the build context {context}")
+    run = uuid.uuid4().hex[:10]
+    tags: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="dockslim-measure-") as tmp:
+        sides = [("original", original_text, m.original)]
+        if not m.unchanged:
+            sides.append(("rewritten", rewritten_text, m.rewritten))
+        folders = {}
+        for label, text, _ in sides:
+            folder = Path(tmp) / label
+            _copy_context(context, folder)
+            if not inside:
+                # The Dockerfile lives outside the context: keep it outside the copy too.
+                folder_df = Path(tmp) / f"{label}.Dockerfile"
+            else:
+                folder_df = folder / rel_dockerfile
+            folder_df.write_text(text, encoding="utf-8")
+            if label == "rewritten":
+                for rel, content in creates:
+                    target = folder / rel
+                    if not target.exists():
+                        target.write_text(content, encoding="utf-8")
+            folders[label] = (folder, folder_df)
+        try:
+            for label, _text, result in sides:
+                folder, df = folders[label]
+                tag = f"dockslim-measure-{run}:{label}"
+                tags.append(tag)
+                try:
+                    result.seconds = docker.build(df, folder, tag, no_cache=True)
+                except MeasureError as exc:
+                    if label == "original":
+                        raise MeasureError(f"{path}: the original does not build here, so there is "
+                                           f"nothing to compare: {exc}") from None
+                    result.error = str(exc)
+                    continue
+                result.ok = True
+                result.facts = docker.facts(tag)
+            if m.changed_file is not None:
+                for label, _text, result in sides:
+                    if not result.ok:
+                        continue
+                    folder, df = folders[label]
+                    _append_change(folder / m.changed_file)
+                    tag = f"dockslim-measure-{run}:{label}-rebuild"
+                    tags.append(tag)
+                    result.rebuild_seconds = docker.build(df, folder, tag, no_cache=False)
+            if m.original.ok and m.rewritten.ok and not m.unchanged:
+                m.files = diff_files(docker.files(tags[0]), docker.files(tags[1]))
+        finally:
+            docker.remove(tags)
+    return m

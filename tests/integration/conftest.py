@@ -1,0 +1,50 @@
+"""The lab's session: skip with a reason where it cannot or should not run, else set it up once."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from . import lab
+
+RESULTS: list[dict] = []  # one row per measured fixture and mode, for the summary table
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "integration: real `docker build`s in the lab (tests/integration)")
+
+
+def _opt_out_reason() -> str | None:
+    wanted = os.environ.get("DOCKSLIM_LAB", "").strip().lower()
+    if wanted in ("0", "no", "false", "skip"):
+        return "DOCKSLIM_LAB says skip"
+    if wanted in ("1", "yes", "true") or os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        return None
+    return "the lab runs in CI (CI=true) or with DOCKSLIM_LAB=1: it builds real images for minutes"
+
+
+@pytest.fixture(scope="session")
+def lab_session():
+    reason = _opt_out_reason() or lab.engine_reason()
+    if reason:
+        pytest.skip(reason)
+    try:
+        with lab.session() as session:
+            yield session
+    except lab.LabUnavailable as exc:
+        pytest.skip(f"the lab cannot run here: {exc}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not RESULTS:
+        return
+    tr = terminalreporter
+    tr.section("dockslim lab: original vs rewritten (size MB, layers, build s, rebuild s)")
+    header = f"{'fixture':<18} {'mode':<7} {'size MB':>15} {'layers':>8} {'build s':>13} {'rebuild s':>13}  lost"
+    tr.write_line(header)
+    for r in RESULTS:
+        tr.write_line(
+            f"{r['fixture']:<18} {r['mode']:<7} {r['size'][0]:>7.1f}>{r['size'][1]:<7.1f} "
+            f"{r['layers'][0]:>3}>{r['layers'][1]:<4} {r['build'][0]:>6.1f}>{r['build'][1]:<6.1f} "
+            f"{r['rebuild'][0]:>6.1f}>{r['rebuild'][1]:<6.1f}  {r['lost']}")
