@@ -46,7 +46,7 @@ JUDGED = tuple(p for p in CACHE_PATHS if p not in ("/var/cache/apt/*", "/root/.n
 
 # The cache folders themselves (CACHE_PATHS names their contents): real images ship them empty.
 IGNORED = CACHE_PATHS + ("/var/cache/apk", "/var/cache/dnf", "/var/cache/yum", "/var/lib/apt/lists",
-                         "/home/*/.cache/pip", "/home/*/.npm")  # a HOME set by ENV
+                         "/home/*/.cache", "/home/*/.npm")  # a HOME set by ENV
 
 
 def _style(case: str) -> str:
