@@ -133,8 +133,13 @@ class _Switch:
     def finding(self, pass_id: str, df: Dockerfile, switched: set[int]) -> Finding:
         warnings = self.warnings + _copy_from_warnings(df, switched) + self.general
         message = self.message + ". Check: " + "; ".join(warnings)
+        # The translation reads the whole stage: claim it, so that other passes' fixes in these
+        # stages land first and the translation is recomputed on their result.
+        claims = tuple((st.from_.start, (st.instructions[-1] if st.instructions else st.from_).end)
+                       for st in self.stages)
         return Finding(pass_id, message, self.at.keyword_start, self.at.end,
-                       Fix(tuple(sorted(self.edits)), Safety.UNSAFE), saving=self.saving)
+                       Fix(tuple(sorted(self.edits)), Safety.UNSAFE, claims=claims),
+                       saving=self.saving)
 
 
 class AlpineBase(Pass):
@@ -488,8 +493,13 @@ class AlpineBase(Pass):
                     needs_bash.append(f"the login shell on line {line}")
                 plan.warnings.append("user/group ids and login shells may differ (BusyBox adduser picks "
                                      "its own ids unless -u/-G are given)")
+        # An update whose lists nothing installs from here and that this RUN deletes again is a
+        # no-op: it needs no apk counterpart.
+        lists_removed = any(
+            c.basename == "rm" and any((w.value or "").startswith("/var/lib/apt/lists") for w in c.argv[1:])
+            for c in script.commands)
         for u in updates:
-            run.replace[u.start] = "" if later_fetch else "apk update"
+            run.replace[u.start] = "" if later_fetch or lists_removed else "apk update"
 
     # ------------------------------------------------------------------ text
 

@@ -38,13 +38,22 @@ class Fix:
     # New files next to the build: (path relative to the build context, content). Never an
     # overwrite: the CLI creates a file only where none exists.
     creates: tuple[tuple[str, str], ...] = ()
+    # Spans this fix needs unchanged by others in the same round, beyond its own edits (e.g. a
+    # whole stage whose commands it translates): an overlapping fix of an earlier pass goes first
+    # and this one is recomputed on the result next round.
+    claims: tuple[tuple[int, int], ...] = ()
+
+    def _spans(self) -> list[tuple[int, int]]:
+        return [(e.start, e.end) for e in self.edits] + list(self.claims)
 
     def overlaps(self, other: "Fix") -> bool:
-        for a in self.edits:
-            for b in other.edits:
-                if a.start < b.end and b.start < a.end:
+        for a0, a1 in self._spans():
+            for b0, b1 in other._spans():
+                if a0 < b1 and b0 < a1:
                     return True
-                if a.start == a.end == b.start == b.end:  # two insertions at one point
+                if a0 == a1 == b0 == b1:  # two insertions at one point
+                    return True
+                if a0 == a1 and b0 < a0 < b1 or b0 == b1 and a0 < b0 < a1:
                     return True
         return False
 

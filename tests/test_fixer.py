@@ -1,0 +1,60 @@
+"""The fixer: overlapping fixes, claims, fixed point, refusal of unparsable results."""
+
+from typing import Iterator
+
+import pytest
+
+from dockslim.fixer import FixError, fix_text
+from dockslim.passes import Context, Edit, Finding, Fix, Pass, Safety
+
+
+class _Replace(Pass):
+    """Replaces one literal with another, wherever it occurs."""
+
+    id = "replace"
+    summary = "test pass"
+    old, new = "a", "b"
+    claims_whole_file = False
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        text = ctx.dockerfile.source
+        i = text.find(self.old)
+        if i != -1:
+            claims = ((0, len(text)),) if self.claims_whole_file else ()
+            yield Finding(self.id, "replace", i, i + len(self.old),
+                          Fix((Edit(i, i + len(self.old), self.new),), Safety.SAFE, claims=claims))
+
+
+def _pass(pid, old, new, claims=False):
+    return type(pid, (_Replace,), {"id": pid, "old": old, "new": new, "claims_whole_file": claims})()
+
+
+def test_non_overlapping_fixes_apply_in_one_round():
+    result = fix_text("FROM x\nRUN aa\nRUN bb\n", [_pass("one", "RUN aa", "RUN cc"), _pass("two", "RUN bb", "RUN dd")])
+    assert result.text == "FROM x\nRUN cc\nRUN dd\n" and result.rounds == 1
+
+
+def test_a_claim_defers_the_later_pass_to_the_next_round():
+    early = _pass("early", "RUN aa", "RUN cc")
+    late = _pass("late", "RUN bb", "RUN dd", claims=True)  # reads the whole file
+    result = fix_text("FROM x\nRUN aa\nRUN bb\n", [early, late])
+    assert result.text == "FROM x\nRUN cc\nRUN dd\n"
+    assert [a.round for a in result.applied] == [0, 1]
+
+
+def test_earlier_pass_wins_an_overlap():
+    result = fix_text("FROM x\nRUN aa\n", [_pass("first", "RUN aa", "RUN b1"), _pass("second", "RUN aa", "RUN b2")])
+    assert result.text == "FROM x\nRUN b1\n"
+
+
+def test_a_fix_that_breaks_parsing_is_dropped_and_the_loop_refuses():
+    broken = _pass("broken", "FROM x", "RUN <<EOF")  # unterminated heredoc: does not parse
+    with pytest.raises(FixError):
+        fix_text("FROM x\nRUN a\n", [broken])
+
+
+def test_fixes_that_never_settle_are_refused():
+    flip = _pass("flip", "RUN a", "RUN b")
+    flop = _pass("flop", "RUN b", "RUN a")
+    with pytest.raises(FixError, match="did not settle"):
+        fix_text("FROM x\nRUN a\n", [flip, flop])
