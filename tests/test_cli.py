@@ -153,6 +153,10 @@ BAD_INPUTS = [
     ("badjson", b'FROM a\nCMD ["a", 1]\n', "2:1: when using JSON array syntax"),
     ("escape", b"# escape=x\nFROM a\n", "1:1: invalid escape token"),
     ("envnoval", b"FROM a\nENV A\n", "2:1: ENV must have two arguments"),
+    ("nul-inside", b"FROM a\nRUN echo hi\x00there\n", "2:12: binary file (NUL byte)"),
+    ("invalid-utf8", b"FROM a\nRUN echo \xff\xfe\n", "2:10: not valid UTF-8 (byte 0xff)"),
+    ("huge", b"FROM a\n" + b"RUN true\n" * 300_000, "file too large"),
+    ("heredoc-in-copy", b"FROM a\nCOPY <<EOF /x\nhello\n", "unterminated heredoc"),
 ]
 
 
@@ -212,3 +216,80 @@ def test_read_only_folder_under_write_leaves_file_intact(tmp_path, capsys, monke
 def test_no_dockerfile_in_folder(tmp_path, capsys):
     code, _, err = run(["check", tmp_path], capsys)
     assert code == 2 and "no Dockerfile found" in err
+
+
+# --- inputs that are not errors: handled, quickly, and the file is the user's -----------------------
+
+
+def test_unterminated_json_is_shell_form_as_buildkit_reads_it(tmp_path, capsys):
+    path = tmp_path / "Dockerfile"
+    data = b'FROM python:3-alpine\nCMD ["python", "app.py"\n'
+    path.write_bytes(data)
+    code, _, err = run(["fix", "--write", path], capsys)
+    assert code == 0 and "Traceback" not in err
+    assert path.read_bytes() == data
+
+
+def test_ten_thousand_continuation_lines(tmp_path, capsys):
+    import time
+
+    body = "".join(f"    && echo {i} \\\n" for i in range(10_000))
+    path = tmp_path / "Dockerfile"
+    path.write_text(f"FROM python:3-alpine\nRUN true \\\n{body}    && true\nRUN echo done\n")
+    t0 = time.perf_counter()
+    code, out, err = run(["fix", "--diff", path], capsys)
+    assert code == 1 and "Traceback" not in err and "+    && echo done" in out
+    assert time.perf_counter() - t0 < 30  # linear: about a second on a loaded 2-core machine
+
+
+def test_read_only_file_under_write_is_an_error_and_intact(tmp_path, capsys):
+    path = tmp_path / "Dockerfile"
+    path.write_text(SEED)
+    path.chmod(0o444)
+    code, _, err = run(["fix", "--write", path], capsys)
+    assert code == 2 and "read-only" in err
+    assert path.read_text() == SEED and stat.S_IMODE(path.stat().st_mode) == 0o444
+
+
+def test_folder_with_an_unreadable_file_reports_it_and_does_the_rest(tmp_path, capsys, monkeypatch):
+    import builtins
+
+    import dockslim.io
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text("FROM python:3-alpine\nMAINTAINER me\n")
+    locked = str(tmp_path / "a" / "Dockerfile")
+
+    def guarded_open(file, *a, **k):  # root reads through chmod 0: simulate the refusal
+        if str(file) == locked:
+            raise PermissionError(13, "Permission denied")
+        return builtins.open(file, *a, **k)
+
+    monkeypatch.setattr(dockslim.io, "open", guarded_open, raising=False)
+    monkeypatch.setenv("DOCKSLIM_JOBS", "1")
+    code, _, err = run(["fix", "--write", tmp_path], capsys)
+    assert code == 2 and f"{locked}: cannot read: Permission denied" in err
+    assert (tmp_path / "b" / "Dockerfile").read_text() == 'FROM python:3-alpine\nLABEL maintainer="me"\n'
+
+
+def test_symlinked_dockerfile_in_a_folder_is_fixed_through_its_target(tmp_path, capsys):
+    real = tmp_path / "real.Dockerfile"
+    real.write_text("FROM python:3-alpine\nMAINTAINER me\n")
+    (tmp_path / "Dockerfile").symlink_to(real.name)
+    code, _, err = run(["fix", "--write", tmp_path / "Dockerfile"], capsys)
+    assert code == 0 and (tmp_path / "Dockerfile").is_symlink()
+    assert real.read_text() == 'FROM python:3-alpine\nLABEL maintainer="me"\n'
+
+
+def test_many_files_go_to_workers_and_print_in_file_order(tmp_path, capsys, monkeypatch):
+    from dockslim import batch
+
+    monkeypatch.setattr(batch, "PARALLEL_MIN_FILES", 4)
+    monkeypatch.setenv("DOCKSLIM_JOBS", "2")
+    for i in range(12):
+        (tmp_path / f"{i:02d}.Dockerfile").write_text(f"FROM python:3-alpine\nMAINTAINER m{i}\n")
+    code, out, _ = run(["check", tmp_path], capsys)
+    assert code == 1
+    order = [line.split(":", 1)[0] for line in out.splitlines() if "maintainer-to-label" in line]
+    assert order == sorted(order) and len(order) == 12

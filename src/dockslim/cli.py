@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass, field
 from typing import List, Optional
 
 import typer
 
 from . import __version__
+from .batch import default_jobs, run_ordered
 from .config import ConfigError, Flags, Resolver, merge
 from .engine import FileReport, check_file, default_context, fix_file, resolve_passes
 from .exitcodes import ExitCode, decide
@@ -144,45 +146,22 @@ def fix(
     errors = found = 0
     unsafe_left = 0
     new_files: set[str] = set()  # files created (or shown) in this run: each once
-    for path in _files(paths):
-        passes, options = planner.plan(path)
-        report = fix_file(path, passes, options, context)
-        views.append(FileView(report, options, "fix"))
-        if report.error is not None:
-            errors += 1
-            if not structured:
-                _report_error(report)
-            continue
-        result = report.result
-        assert result is not None
-        unsafe_left += sum(1 for f in result.findings
-                           if f.fix is not None and f.fix.safety is Safety.UNSAFE and not options.unsafe_fixes)
-        if path == "-" and not structured:
-            sys.stdout.write(result.text)
-            sys.stdout.flush()
-        elif path == "-":
-            found += result.changed  # a structured format replaces the rewritten text on stdout
-        elif result.changed:
-            found += 1
-            if structured and diff:
-                pass  # the format carries the diff
-            elif diff:
-                for line in unified_diff(path, result.original, result.text).splitlines(keepends=True):
-                    typer.echo(_colour_diff(line), nl=False)
-            else:
-                try:
-                    write_atomic(path, result.text)
-                except InputError as exc:
-                    errors += 1
-                    typer.echo(str(exc), err=True)
-                    continue
-        if path != "-":
-            made, failed = _new_files(path, context, result.creates, diff, structured, new_files)
+    files = _files(paths)
+    jobs = [(path, *planner.plan(path), context, diff, structured, quiet) for path in files]
+    for path, done in zip(files, run_ordered(_fix_one, jobs, jobs=_jobs(files, structured))):
+        _emit(done)
+        errors += done.errors
+        found += done.found
+        unsafe_left += done.unsafe_left
+        if done.view is not None:
+            views.append(done.view)
+        if done.creates is not None:
+            made, failed = _new_files(path, context, done.creates, diff, structured, new_files)
             found += made
             errors += failed
         if not quiet and not structured:
-            for a in result.applied:
-                typer.echo(applied_line("<stdin>" if path == "-" else path, a), err=True)
+            for line in done.applied:
+                typer.echo(line, err=True)
     if structured:
         sys.stdout.write(renderer(output_format)(views))
         sys.stdout.flush()
@@ -191,6 +170,72 @@ def fix(
                    "(see `dockslim check`).", err=True)
     writes = not diff or (paths == ["-"] and not structured)
     raise typer.Exit(int(decide(errors=errors, found=found, writes=writes)))
+
+
+@dataclass
+class _FileDone:
+    """What one file's check/fix produced, to print in file order (possibly from a worker)."""
+
+    out: list[str] = field(default_factory=list)  # stdout chunks, printed as they are
+    err: list[str] = field(default_factory=list)  # stderr lines, before the stdout chunks
+    applied: list[str] = field(default_factory=list)  # fix: "fixed ..." lines (stderr, after)
+    found: int = 0
+    errors: int = 0
+    unsafe_left: int = 0
+    view: Optional[FileView] = None  # structured formats only (never from a worker)
+    creates: Optional[tuple] = None  # fix: new files the fix offers, handled in this process
+
+
+def _jobs(files: list[str], structured: bool) -> int:
+    # Structured formats need every report in this process, and stdin cannot go to a worker.
+    return 1 if structured or "-" in files else default_jobs()
+
+
+def _emit(done: _FileDone) -> None:
+    for line in done.err:
+        typer.echo(line, err=True)
+    for chunk in done.out:
+        typer.echo(chunk, nl=False)
+
+
+def _fix_one(job) -> _FileDone:
+    path, passes, options, context, diff, structured, quiet = job
+    done = _FileDone()
+    report = fix_file(path, passes, options, context)
+    if structured:
+        done.view = FileView(report, options, "fix")
+    if report.error is not None:
+        done.errors += 1
+        if not structured:
+            done.err.append(str(report.error))
+        return done
+    result = report.result
+    assert result is not None
+    done.unsafe_left = sum(1 for f in result.findings
+                           if f.fix is not None and f.fix.safety is Safety.UNSAFE and not options.unsafe_fixes)
+    if path == "-" and not structured:
+        done.out.append(result.text)
+    elif path == "-":
+        done.found += result.changed  # a structured format replaces the rewritten text on stdout
+    elif result.changed:
+        done.found += 1
+        if structured and diff:
+            pass  # the format carries the diff
+        elif diff:
+            done.out.extend(_colour_diff(line)
+                            for line in unified_diff(path, result.original, result.text).splitlines(keepends=True))
+        else:
+            try:
+                write_atomic(path, result.text)
+            except InputError as exc:
+                done.errors += 1
+                done.err.append(str(exc))
+                return done
+    if path != "-":
+        done.creates = result.creates
+    if not quiet and not structured:
+        done.applied = [applied_line("<stdin>" if path == "-" else path, a) for a in result.applied]
+    return done
 
 
 def _new_files(path: str, context: Optional[str], creates, diff: bool, structured: bool,
@@ -252,27 +297,40 @@ def check(
     structured = output_format != "text"
     views: list[FileView] = []
     errors = found = 0
-    for path in _files(paths):
-        passes, options = planner.plan(path)
-        report = check_file(path, passes, options, context)
-        views.append(FileView(report, options, "check"))
-        if report.error is not None:
-            errors += 1
-            if not structured:
-                _report_error(report)
-            continue
-        shown = "<stdin>" if path == "-" else path
-        for f in report.findings:
-            found += not f.note
-            if structured or (f.note and quiet):
-                continue
-            typer.echo(finding_line(shown, report.tree, f))
+    files = _files(paths)
+    jobs = [(path, *planner.plan(path), context, structured, quiet) for path in files]
+    for done in run_ordered(_check_one, jobs, jobs=_jobs(files, structured)):
+        _emit(done)
+        errors += done.errors
+        found += done.found
+        if done.view is not None:
+            views.append(done.view)
     if structured:
         sys.stdout.write(renderer(output_format)(views))
         sys.stdout.flush()
     elif found and not quiet:
         typer.echo(f"{found} finding(s); [*] marks a safe fix that `dockslim fix` applies.", err=True)
     raise typer.Exit(int(decide(errors=errors, found=found)))
+
+
+def _check_one(job) -> _FileDone:
+    path, passes, options, context, structured, quiet = job
+    done = _FileDone()
+    report = check_file(path, passes, options, context)
+    if structured:
+        done.view = FileView(report, options, "check")
+    if report.error is not None:
+        done.errors += 1
+        if not structured:
+            done.err.append(str(report.error))
+        return done
+    shown = "<stdin>" if path == "-" else path
+    for f in report.findings:
+        done.found += not f.note
+        if structured or (f.note and quiet):
+            continue
+        done.out.append(finding_line(shown, report.tree, f) + "\n")
+    return done
 
 
 @app.command()

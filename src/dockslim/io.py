@@ -18,7 +18,9 @@ SKIP_DIRS = frozenset({
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache", ".idea", ".vscode", "dist", "build",
     ".terraform", "vendor", "site-packages",
 })
-MAX_BYTES = 50 * 1024 * 1024
+# 70x the largest of 3,398 real-world Dockerfiles (29 KB); bigger input is not a Dockerfile someone
+# maintains by hand, and the passes need ~9 s per MB on a pathological one (bench/corpus.py, docs/benchmarks.md).
+MAX_BYTES = 2 * 1024 * 1024
 
 
 class InputError(Exception):
@@ -123,6 +125,11 @@ def write_atomic(path: str, text: str) -> None:
     folder = os.path.dirname(target) or "."
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError as exc:
+        raise InputError(path, f"cannot write: {exc.strerror}") from None
+    if not mode & 0o222:  # replacing it by rename would succeed, but the user marked it read-only
+        raise InputError(path, "cannot write: the file is read-only (left unchanged)")
+    try:
         fd, tmp = tempfile.mkstemp(prefix=".dockslim-", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise InputError(path, f"cannot write: {exc.strerror}") from None

@@ -282,6 +282,19 @@ def _gem_uses(script: Script) -> list[_Use]:
     return out
 
 
+class _Later:
+    """The RUNs after one RUN (the rest of its stage, then its descendants'), iterable any number
+    of times, without copying them for every RUN (a long file has thousands of RUNs)."""
+
+    def __init__(self, runs: list, start: int, descendants: list):
+        self.runs, self.start, self.descendants = runs, start, descendants
+
+    def __iter__(self):
+        for i in range(self.start, len(self.runs)):
+            yield self.runs[i]
+        yield from self.descendants
+
+
 def _simple_uses(script: Script, names: tuple[str, ...], manager: _Manager, subs: frozenset[str],
                  takes_value: tuple[str, ...] = (), bare: bool = False) -> list[_Use]:
     out = []
@@ -359,8 +372,8 @@ class _Checker:
                            for r in runs_of[d.index]]
             yield from self._apt(s, runs_of[s.index], chain_before, descendants, copied.get(s.index, []))
             for i, run in enumerate(runs_of[s.index]):
-                later = runs_of[s.index][i + 1:] + descendants
-                yield from self._others(s, run, later, copied.get(s.index, []), s.index == last)
+                later = _Later(runs_of[s.index], i + 1, descendants)
+                yield from self._others(s, run, later, copied.get(s.index, []), s.index == last)  # type: ignore[arg-type]
 
     @staticmethod
     def _descends(child: int, ancestor: int, parent: dict[int, int]) -> bool:
@@ -582,9 +595,13 @@ class _Checker:
             if run.apt_updates or run.hidden_update:
                 seen_update = True
             apt_touched = apt_touched or bool(run.apt_updates)
-        later_blocked = [any(plans.get(j) == "blocked" for j in range(i + 1, len(runs)))
-                         or any(self._needs_outside_lists(d) and not self._can_insert(d, []) for d in descendants)
-                         for i in range(len(runs))]
+        # One pass from the end (a long file has thousands of RUNs: no quadratic scan).
+        descendant_blocked = any(self._needs_outside_lists(d) and not self._can_insert(d, []) for d in descendants)
+        later_blocked = [descendant_blocked] * len(runs)
+        blocked_after = descendant_blocked
+        for i in range(len(runs) - 1, -1, -1):
+            later_blocked[i] = blocked_after
+            blocked_after = blocked_after or plans.get(i) == "blocked"
         for i, run in enumerate(runs):
             if run.why_not is not None:
                 if run.apt_updates or run.apt_needs:
