@@ -58,3 +58,27 @@ def test_fixes_that_never_settle_are_refused():
     flop = _pass("flop", "RUN b", "RUN a")
     with pytest.raises(FixError, match="did not settle"):
         fix_text("FROM x\nRUN a\n", [flip, flop])
+
+
+class _AppendAfterB(Pass):
+    """Appends ` && c` after the first `b)` or `b` at the end of a line, once."""
+
+    id = "append"
+    summary = "test pass"
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        text = ctx.dockerfile.source
+        if "&& c" in text:
+            return
+        i = text.find("b\n")
+        if i != -1:
+            yield Finding(self.id, "append", i, i + 1, Fix((Edit(i + 1, i + 1, " && c"),), Safety.SAFE))
+
+
+def test_an_insertion_at_the_edge_of_another_edit_waits_a_round():
+    wrap = _pass("wrap", "RUN ab", "RUN (ab)")
+    # `append` inserts right where `wrap`'s replaced span ends; applied in one round they would
+    # give `RUN (ab) && c`, a combination neither pass saw. Deferred, it sees the wrapped text.
+    result = fix_text("FROM x\nRUN ab\n", [wrap, _AppendAfterB()])
+    assert [(a.finding.pass_id, a.round) for a in result.applied] == [("wrap", 0)]
+    assert result.text == "FROM x\nRUN (ab)\n"  # no `b` ends a line any more: nothing appended

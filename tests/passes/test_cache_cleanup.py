@@ -226,3 +226,19 @@ def test_mount_style_keeps_an_existing_syntax_directive_and_apt_is_unsafe():
 def test_nothing_to_do_is_byte_identical():
     text = "FROM debian\r\nRUN echo hi  \r\n"
     assert run_fix(CacheCleanup, text).text == text
+
+
+@pytest.mark.parametrize("body", [
+    "set -e; for p in a b; do apt-get update && apt-get install -y $p; done",
+    "{ set -e; apt-get update; apt-get install -y git; }",
+    "if true; then set -e; apt-get update; apt-get install -y vim; fi",
+])
+def test_no_and_cleanup_after_a_compound_relying_on_set_e(body):
+    # `... done && rm -rf ...` would ignore -e inside the loop: a failed install would go on.
+    result = assert_no_fix(CacheCleanup, f"FROM debian\nRUN {body}\n")
+    assert any("set -e" in f.message for f in result.findings if f.note)
+
+
+def test_errexit_shell_blocks_the_append_after_a_compound_too():
+    text = 'FROM debian\nSHELL ["/bin/sh", "-ec"]\nRUN if true; then apt-get update; apt-get install -y vim; fi\n'
+    assert_no_fix(CacheCleanup, text)

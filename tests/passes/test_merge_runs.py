@@ -165,3 +165,15 @@ def test_set_e_join_refuses_what_the_options_could_change(second):
 @pytest.mark.parametrize("first", ["set -ef; a", "set -e; cd /x; a", "set -e -- x; a", "set -eC; a"])
 def test_set_e_join_refuses_other_state(first):
     assert_no_fix(MergeRuns, f"FROM a\nRUN {first}\nRUN b\n")
+
+
+@pytest.mark.parametrize("first", ["(set -e; false; touch /x)", "f() { set -e; false; touch /x; }; f"])
+def test_set_e_inside_a_subshell_or_function_is_not_put_left_of_and(first):
+    # On the left of `&&` these would run `touch /x` after `false`; after `;` the main shell,
+    # which has no -e, would go on.
+    assert_no_fix(MergeRuns, f"FROM a\nRUN {first}\nRUN c\n")
+
+
+def test_set_e_in_a_group_reaches_the_main_shell_so_a_plain_follower_joins_with_semicolon():
+    assert_fix(MergeRuns, "FROM a\nRUN { set -e; false; touch /x; }\nRUN c\n",
+               "FROM a\nRUN { set -e; false; touch /x; }; \\\n    c\n")

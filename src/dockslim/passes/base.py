@@ -53,7 +53,9 @@ class Fix:
                     return True
                 if a0 == a1 == b0 == b1:  # two insertions at one point
                     return True
-                if a0 == a1 and b0 < a0 < b1 or b0 == b1 and a0 < b0 < a1:
+                # An insertion at either end of another edit's span would be glued to text that
+                # its pass did not see (e.g. `&& cleanup` after a body another pass just wrapped).
+                if a0 == a1 and b0 <= a0 <= b1 or b0 == b1 and a0 <= b0 <= a1:
                     return True
         return False
 

@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 from ..syntax import Dockerfile, Instruction, Stage
 from ..syntax.shell import Command, Script, Word
 from .base import Context, Edit, Finding, Fix, Pass, Safety
-from .shellquery import run_script
+from .shellquery import and_append_hazard, run_script, shell_errexit
 from .textutil import continuation_indent, file_end, file_start
 
 _SYNTAX_LINE = "# syntax=docker/dockerfile:1"
@@ -68,7 +68,9 @@ class CacheCleanup(Pass):
 
     ## Fix safety
     Safe: the build runs the same commands on the same files; only cache files differ.
-    - The cleanup is appended as `&& cleanup` after the body's last statement. For an and-chain
+    - The cleanup is appended as `&& cleanup` after the body's last statement -- never after a
+      compound command (`if`, `for`, `{ }`, `( )`) while `set -e` is in force, since `&&` would
+      switch errexit off inside it (a note says so). For an and-chain
       the RUN fails exactly when it did. For `a; b` or `a || b` the shell reads
       `a; (b && cleanup)` and `(a || b) && cleanup`: the status is still that of the original
       body, because the cleanup only runs when the body succeeded and cannot fail itself
@@ -327,6 +329,7 @@ class _Run:
     apt_needs: list[Command] = field(default_factory=list)
     apt_cleans: list[Command] = field(default_factory=list)
     hidden_update: bool = False  # add-apt-repository & co. refresh the lists themselves
+    append_hazard: str | None = None  # why `&& cleanup` may not be appended to its body
 
 
 class _Checker:
@@ -355,14 +358,17 @@ class _Checker:
             env = dict(env_end.get(parent.get(s.index, -1), {}))
             root = root_end.get(parent.get(s.index, -1), True)
             runs: list[_Run] = []
+            errexit_shell = False
             for ins in s.instructions:
+                if ins.cmd == "SHELL":
+                    errexit_shell = shell_errexit(ins)
                 if ins.cmd == "ENV":
                     env.update(ins.pairs())
                 elif ins.cmd == "USER":
                     user = (ins.value[0] if ins.value else "").split(":", 1)[0]
                     root = user in ("root", "0")
                 elif ins.cmd == "RUN":
-                    runs.append(self._model(ins, dict(env), root))
+                    runs.append(self._model(ins, dict(env), root, errexit_shell))
             runs_of[s.index], env_end[s.index], root_end[s.index] = runs, env, root
         copied = self._copied_out(stages, names)
         last = len(stages) - 1
@@ -409,7 +415,7 @@ class _Checker:
                 out.setdefault(index, []).extend(sources)
         return out
 
-    def _model(self, ins: Instruction, env: dict[str, str], root: bool) -> _Run:
+    def _model(self, ins: Instruction, env: dict[str, str], root: bool, errexit_shell: bool) -> _Run:
         mounts = []
         for flag in ins.flags_named("mount"):
             opts = dict(p.split("=", 1) if "=" in p else (p, "") for p in (flag.value or "").split(","))
@@ -430,6 +436,8 @@ class _Checker:
         elif any("background" in reason for _, reason in script.state_changes()):
             why = "it runs a command in the background (&)"
         run = _Run(ins, script, why, mounts, root, env)
+        if script is not None and why is None:
+            run.append_hazard = and_append_hazard(script, errexit_shell)
         if script is not None:
             for cmd in script.commands:
                 name = cmd.basename
@@ -653,6 +661,10 @@ class _Checker:
             if later:
                 why += ("; the later RUN on line " + ", ".join(str(runs[j].ins.start_line) for j in later)
                         + " gets its own `apt-get update`")
+            if run.append_hazard:
+                yield self._finding(run, _APT, f"left alone: {run.append_hazard}", None, note=True,
+                                    tool="apt-get")
+                continue
             yield self._finding(run, _APT, why, [self._append(run, "rm -rf /var/lib/apt/lists/*")],
                                 tool="apt-get")
 
@@ -717,7 +729,7 @@ class _Checker:
         edits = [Edit(at, at, f"{update} && ")]
         what = ("installs with package lists an earlier RUN downloaded, so that RUN cannot remove them; "
                 "it now runs its own `apt-get update`")
-        if cleanup:
+        if cleanup and not run.append_hazard:
             edits.append(self._append(run, "rm -rf /var/lib/apt/lists/*"))
             what += " and removes the lists"
         yield self._finding(run, _APT, what, edits, tool="apt-get")
@@ -823,6 +835,10 @@ class _Checker:
                     yield self._finding(run, manager, "keep the cache in a BuildKit cache mount", edits, tool=tool)
                     continue
             if cleanup is None:
+                continue
+            if run.append_hazard:
+                yield self._finding(run, manager, f"left alone: {run.append_hazard}", None, note=True,
+                                    tool=tool)
                 continue
             yield self._finding(run, manager, f"add `{cleanup}` in the RUN that fills the cache",
                                 [self._append(run, cleanup)], tool=tool)

@@ -6,7 +6,8 @@ from typing import Iterator
 from ..syntax import Dockerfile, Instruction, Trivia
 from ..syntax.shell import Command, Script
 from .base import Context, Edit, Finding, Fix, Pass, Safety
-from .shellquery import run_script, stage_items
+from .shellquery import enables_errexit, run_script, stage_items
+from .shellquery import shell_errexit as shell_errexit_of
 from .textutil import continuation_indent
 
 # Shells whose `-c` semantics we model (POSIX sh family). Anything else (PowerShell, cmd) is left.
@@ -23,7 +24,8 @@ class _Body:
     text: str  # file text of the body, trailing separator, comment and blanks removed
     full_text: str  # file text of the whole body
     isolate: str  # why it must run in a subshell when something follows it ("" = no need)
-    errexit: bool  # runs with `set -e` in force (its own, or the SHELL's)
+    errexit: bool  # `set -e` is in force somewhere in it (its own, even in a subshell or function, or the SHELL's)
+    errexit_main: bool  # `set -e` is in force in the main shell when it ends
 
 
 class MergeRuns(Pass):
@@ -90,7 +92,7 @@ class MergeRuns(Pass):
                 if ins.cmd != "RUN":
                     if ins.cmd == "SHELL":
                         shell_ok = shell_ok and _posix_shell(ins)
-                        shell_errexit = _shell_errexit(ins)
+                        shell_errexit = shell_errexit_of(ins)
                     yield from self._emit(df, group, between, indent)
                     group, between, pending, prev = [], [], [], None
                     continue
@@ -147,9 +149,10 @@ class MergeRuns(Pass):
         changes = script.state_changes()
         isolate = changes[0][1] if changes else ""
         _, full_end = ins.args_file_span()
-        errexit = shell_errexit or _enables_errexit(script)
+        errexit = shell_errexit or enables_errexit(script, anywhere=True)
+        errexit_main = shell_errexit or enables_errexit(script)
         return _Body(ins, script, _file_text(ins, start, end), _file_text(ins, start, full_end),
-                     isolate, errexit), None
+                     isolate, errexit, errexit_main), None
 
     def _emit(self, df: Dockerfile, group: list[_Body], between: list[tuple[list[Trivia], str]],
               indent: str) -> Iterator[Finding]:
@@ -244,6 +247,8 @@ def _errexit_join_ok(previous: _Body, body: _Body) -> bool:
     chain fails exactly when it did without -e; -x/-v only trace; -u could only matter for a
     parameter expansion and pipefail for a pipeline, so the body must have neither.
     """
+    if not previous.errexit_main:  # e.g. `(set -e; a)`: the main shell would go on after a failure
+        return False
     options: set[str] = set()
     for obj, _why in previous.script.state_changes():
         if not isinstance(obj, Command) or obj.basename != "set":
@@ -277,27 +282,6 @@ def _errexit_join_ok(previous: _Body, body: _Body) -> bool:
     if ("u" in options or "nounset" in options) and "$" in script.text:
         return False
     return True
-
-
-def _enables_errexit(script: Script) -> bool:
-    """A top-level `set -e` / `set -o errexit` (in any spelling, e.g. `set -eux`)."""
-    for cmd in script.commands_named("set"):
-        if cmd.context & {"subshell", "pipeline", "substitution", "function", "background"}:
-            continue
-        if cmd.has_flag("-e") or "errexit" in cmd.flag_values("-o"):
-            return True
-    return False
-
-
-def _shell_errexit(ins: Instruction) -> bool:
-    """SHELL ["/bin/sh", "-ec"] or ["/bin/bash", "-o", "errexit", "-c"]."""
-    args = list(ins.value[1:]) if ins.is_json else []
-    for i, arg in enumerate(args):
-        if arg.startswith("-") and not arg.startswith("--") and "e" in arg[1:]:
-            return True
-        if arg == "-o" and i + 1 < len(args) and args[i + 1] == "errexit":
-            return True
-    return False
 
 
 def _posix_shell(ins: Instruction) -> bool:

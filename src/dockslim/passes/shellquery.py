@@ -13,6 +13,9 @@ from ..syntax import Dockerfile, Instruction, Stage
 from ..syntax.nodes import Item
 from ..syntax.shell import Script, parse_shell
 
+# Where `set -e` does not reach the commands that follow in the main shell.
+_SCOPED = frozenset({"subshell", "pipeline", "substitution", "function", "background"})
+
 
 @lru_cache(maxsize=4096)
 def _parse(body: str) -> Script:
@@ -39,3 +42,43 @@ def stage_items(df: Dockerfile, stage: Stage) -> Iterator[Item]:
         if isinstance(item, Instruction) and item.cmd == "FROM":
             return
         yield item
+
+
+def enables_errexit(script: Script, *, anywhere: bool = False) -> bool:
+    """A `set -e` / `set -o errexit` (any spelling, e.g. `set -eux`) in the main shell -- or,
+    with ``anywhere``, also inside subshells, groups and function bodies, whose commands lose it
+    too when they run on the left of `&&` (only command substitutions do not count)."""
+    for cmd in script.commands_named("set"):
+        if cmd.context & (frozenset({"substitution"}) if anywhere else _SCOPED):
+            continue
+        if cmd.has_flag("-e") or "errexit" in cmd.flag_values("-o"):
+            return True
+    return False
+
+
+def shell_errexit(ins: Instruction) -> bool:
+    """A SHELL instruction that runs every RUN with errexit: `["/bin/sh", "-ec"]`,
+    `["/bin/bash", "-o", "errexit", "-c"]`."""
+    args = list(ins.value[1:]) if ins.cmd == "SHELL" and ins.is_json else []
+    for i, arg in enumerate(args):
+        if arg.startswith("-") and not arg.startswith("--") and "e" in arg[1:]:
+            return True
+        if arg == "-o" and i + 1 < len(args) and args[i + 1] == "errexit":
+            return True
+    return False
+
+
+def and_append_hazard(script: Script, errexit: bool) -> str | None:
+    """Why appending `&& cmd` to this body could change what it does, or None.
+
+    POSIX shells ignore `set -e` in every command of an AND-OR list but the last, and inside
+    compound commands run there. So when errexit is in force, a body ending in a compound command
+    (`{ ...; }`, `( ... )`, `if`, `for`, `while`, `case`) would stop failing at its first error.
+    """
+    if not script.statements:
+        return None
+    if script.statements[-1].kind in ("subshell", "group", "compound") and (
+        errexit or enables_errexit(script, anywhere=True)
+    ):
+        return "it ends in a compound command that relies on `set -e`, which `&&` would switch off"
+    return None
