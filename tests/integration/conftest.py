@@ -43,8 +43,11 @@ def pytest_terminal_summary(terminalreporter):
     tr.section("dockslim lab: original vs rewritten (size MB, layers, build s, rebuild s)")
     header = f"{'fixture':<18} {'mode':<7} {'size MB':>15} {'layers':>8} {'build s':>13} {'rebuild s':>13}  lost"
     tr.write_line(header)
+
+    def pair(values, fmt="{:.1f}"):
+        return ">".join("-" if v is None else fmt.format(v) for v in values)
+
     for r in RESULTS:
         tr.write_line(
-            f"{r['fixture']:<18} {r['mode']:<7} {r['size'][0]:>7.1f}>{r['size'][1]:<7.1f} "
-            f"{r['layers'][0]:>3}>{r['layers'][1]:<4} {r['build'][0]:>6.1f}>{r['build'][1]:<6.1f} "
-            f"{r['rebuild'][0]:>6.1f}>{r['rebuild'][1]:<6.1f}  {r['lost']}")
+            f"{r['fixture']:<18} {r['mode']:<7} {pair(r['size']):>15} {pair(r['layers'], '{}'):>8} "
+            f"{pair(r['build']):>13} {pair(r['rebuild']):>13}  {r['lost']}")

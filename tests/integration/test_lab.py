@@ -55,7 +55,7 @@ def _record(case: str, mode: str, m: dict) -> None:
         "size": (a["facts"]["size"] / 1e6, b["facts"]["size"] / 1e6),
         "layers": (a["facts"]["layers"], b["facts"]["layers"]),
         "build": (a["seconds"], b["seconds"]),
-        "rebuild": (a["rebuild_seconds"] or 0.0, b["rebuild_seconds"] or 0.0),
+        "rebuild": (a["rebuild_seconds"], b["rebuild_seconds"]),
         "lost": len((m["files"] or {}).get("lost", ())),
     })
 
