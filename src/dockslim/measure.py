@@ -397,8 +397,7 @@ class Docker:
         else:
             argv.append("--force-rm")  # no container left behind by a failing step
         env = {**os.environ, "DOCKER_BUILDKIT": "1" if self.buildkit else "0"}
-        # Flush what earlier builds left to write: otherwise the next timed build pays for it (the
-        # first rebuild measured ~4x slower than the same rebuild run on its own).
+        # Flush what earlier work left to write, so that a timed build does not pay for it.
         os.sync()
         started = time.monotonic()
         proc = self._run([*argv, str(context)], env=env)
