@@ -242,3 +242,11 @@ def test_no_and_cleanup_after_a_compound_relying_on_set_e(body):
 def test_errexit_shell_blocks_the_append_after_a_compound_too():
     text = 'FROM debian\nSHELL ["/bin/sh", "-ec"]\nRUN if true; then apt-get update; apt-get install -y vim; fi\n'
     assert_no_fix(CacheCleanup, text)
+
+
+def test_install_with_update_flag_downloads_its_own_lists():
+    # apt >= 2.9: `install --update` refreshes the lists first; no extra `apt-get update` needed.
+    before = "FROM debian\nRUN apt-get update && apt-get install -y a\nRUN apt-get install --update -y b\n"
+    result = run_fix(CacheCleanup, before)
+    assert "apt-get update && apt-get install --update" not in result.text
+    assert result.text.count("rm -rf /var/lib/apt/lists/*") == 2

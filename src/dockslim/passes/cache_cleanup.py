@@ -443,7 +443,8 @@ class _Checker:
                 name = cmd.basename
                 if name in ("apt-get", "apt", "aptitude"):
                     _, sub = _sub(cmd, 1, _APT_TAKES_VALUE)
-                    if sub == "update":
+                    # `apt-get install --update` (apt >= 2.9) downloads the lists itself.
+                    if sub == "update" or sub in _APT_NEEDS_LISTS and cmd.has_flag("--update"):
                         run.apt_updates.append(cmd)
                     elif sub in _APT_NEEDS_LISTS:
                         run.apt_needs.append(cmd)
