@@ -707,3 +707,18 @@ def test_long_and_deep_inputs_do_not_hit_the_recursion_limit():
     assert len(parse_shell(chain).statements) == 5000
     assert len(parse_shell(f"( {chain} )").commands) == 5000
     assert parse_shell("echo " + "$(echo " * 300 + ")" * 300).opaque
+
+
+def test_non_ascii_that_crashed_tree_sitter_bash_is_parsed_safely():
+    # tree-sitter-bash 0.25's scanner segfaulted on this (found by hypothesis); we hand it an
+    # ASCII shadow of the text and read every value from the real text.
+    import subprocess
+    import sys
+
+    code = ("from dockslim.syntax.shell import parse_shell\n"
+            "s = parse_shell('W{\\U000c14cc\\U00090c5a')\n"
+            "assert [c.argv[0].value for c in s.commands] == ['W{\\U000c14cc\\U00090c5a']\n"
+            "s = parse_shell('echo café 日本 && ls')\n"
+            "assert [[w.value for w in c.argv] for c in s.commands] == [['echo', 'café', '日本'], ['ls']]\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -439,6 +439,20 @@ def _effective_name(command: Command) -> str | None:
 
 # --------------------------------------------------------------------------- parsing
 
+_NON_ASCII_UTF8 = re.compile(rb"[\xc0-\xff][\x80-\xbf]*")
+
+
+def _ascii_shadow(source: bytes) -> bytes:
+    """``source`` with every non-ASCII character replaced by as many ``x`` as its UTF-8 bytes.
+
+    tree-sitter-bash 0.25's scanner crashes the process (a segfault, seen with astral-plane
+    characters after ``{``) on some non-ASCII input. The shell never treats a non-ASCII byte
+    as a metacharacter -- it is part of a word, as ``x`` is -- so the tree is the same and byte
+    offsets are unchanged; every value is still read from the real text.
+    """
+    return _NON_ASCII_UTF8.sub(lambda m: b"x" * len(m.group(0)), source)
+
+
 _PARSER: Parser | None = None
 
 
@@ -474,9 +488,12 @@ class _Builder:
             # bytes, so byte offsets still map onto characters one to one.
             self.source = _LONE_SURROGATE.sub("\ufffd", text).encode("utf-8")
             self._opaque("the text is not valid Unicode (lone surrogate)")
+        # What tree-sitter reads: the same bytes, non-ASCII characters shadowed (_ascii_shadow).
+        self.parser_input = self.source
         if len(self.source) == len(text):
             self.char_at: list[int] | None = None
         else:
+            self.parser_input = _ascii_shadow(self.source)
             char_at: list[int] = []
             for index, char in enumerate(text):
                 char_at.extend([index] * len(char.encode("utf-8", "surrogatepass")))
@@ -559,7 +576,7 @@ class _Builder:
     # -- build
 
     def build(self) -> Script:
-        tree = _parser().parse(self.source)
+        tree = _parser().parse(self.parser_input)
         root = tree.root_node
         if "\r" in self.text:
             self._opaque(
