@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; tree_sitter is imported lazily
@@ -221,7 +222,7 @@ class Command:
         """The literal command name as written (``/usr/bin/apt-get``), or None."""
         return self.argv[0].value if self.argv else None
 
-    @property
+    @cached_property  # asked millions of times over a corpus; the node is immutable
     def basename(self) -> str | None:
         """The last path component of ``name`` (``apt-get``), or None."""
         name = self.name
@@ -348,8 +349,18 @@ class Script:
 
     def commands_named(self, *names: str) -> tuple[Command, ...]:
         """Commands whose basename is in ``names``: ``apt-get`` matches ``/usr/bin/apt-get``."""
+        if len(names) == 1:
+            return self._by_basename.get(names[0], ())
         wanted = frozenset(names)
         return tuple(c for c in self.commands if c.basename in wanted)
+
+    @cached_property
+    def _by_basename(self) -> dict[str | None, tuple[Command, ...]]:
+        """Commands grouped by basename, in order: one pass over the body, then lookups."""
+        groups: dict[str | None, list[Command]] = {}
+        for c in self.commands:
+            groups.setdefault(c.basename, []).append(c)
+        return {k: tuple(v) for k, v in groups.items()}
 
     @property
     def is_and_chain(self) -> bool:
