@@ -51,20 +51,15 @@ class ParseError(Exception):
         return f"{self.line}:{self.column}: {self.message}"
 
 
+_GO_SPACE_CHARS = "".join(sorted(_GO_SPACE))
+
+
 def _lstrip_go(s: str) -> str:
-    i = 0
-    n = len(s)
-    while i < n and s[i] in _GO_SPACE:
-        i += 1
-    return s[i:]
+    return s.lstrip(_GO_SPACE_CHARS)
 
 
 def _strip_go(s: str) -> str:
-    s = _lstrip_go(s)
-    j = len(s)
-    while j > 0 and s[j - 1] in _GO_SPACE:
-        j -= 1
-    return s[:j]
+    return s.strip(_GO_SPACE_CHARS)
 
 
 def _is_comment(line: str) -> bool:
