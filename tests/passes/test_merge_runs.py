@@ -142,14 +142,20 @@ def test_errexit_shell_keeps_and_chains_but_not_groups():
     assert any("set -e" in f.message for f in result.findings if f.note)
 
 
-def test_set_e_join_needs_the_previous_to_end_in_one_command():
-    assert_no_fix(MergeRuns, "FROM a\nRUN set -e; x && y\nRUN z\n")
-    assert_fix(MergeRuns, "FROM a\nRUN set -e; x || y\nRUN z\n", "FROM a\nRUN set -e; x || y; \\\n    z\n")
+def test_set_e_join_operator_follows_the_end_of_the_previous_body():
+    # Ends in a command or a list: `&&` keeps "any failure fails the RUN".
+    assert_fix(MergeRuns, "FROM a\nRUN set -e; x && y\nRUN z\n", "FROM a\nRUN set -e; x && y \\\n    && z\n")
+    assert_fix(MergeRuns, "FROM a\nRUN set -e; x || y\nRUN z\n", "FROM a\nRUN set -e; x || y \\\n    && z\n")
+    # Ends in a compound alone: `;` keeps -e in force inside it.
+    assert_fix(MergeRuns, "FROM a\nRUN set -e; for i in 1 2; do x; done\nRUN z\n",
+               "FROM a\nRUN set -e; for i in 1 2; do x; done; \\\n    z\n")
+    # A compound at the end of an `&&` list: neither join keeps the behaviour.
+    assert_no_fix(MergeRuns, "FROM a\nRUN set -e; x && { y; w; }\nRUN z\n")
 
 
-def test_plain_chain_joins_a_set_e_body_with_semicolon():
+def test_plain_chain_joins_a_set_e_body_and_inherits_its_options():
     assert_fix(MergeRuns, "FROM a\nRUN set -eux; apt-get update; apt-get install -y curl\nRUN curl --version\n",
-               "FROM a\nRUN set -eux; apt-get update; apt-get install -y curl; \\\n    curl --version\n")
+               "FROM a\nRUN set -eux; apt-get update; apt-get install -y curl \\\n    && curl --version\n")
 
 
 @pytest.mark.parametrize("second", ["echo $HOME", "a; b", "a | b", "if x; then y; fi", "cd /x"])
@@ -157,7 +163,7 @@ def test_set_e_join_refuses_what_the_options_could_change(second):
     if second == "cd /x":
         # the follower may change state (it comes last), so only -u/$, lists and compounds block it
         assert_fix(MergeRuns, f"FROM a\nRUN set -ex; a\nRUN {second}\n",
-                   f"FROM a\nRUN set -ex; a; \\\n    {second}\n")
+                   f"FROM a\nRUN set -ex; a \\\n    && {second}\n")
         return
     assert_no_fix(MergeRuns, f"FROM a\nRUN set -eux -o pipefail; a\nRUN {second}\n")
 
@@ -175,5 +181,6 @@ def test_set_e_inside_a_subshell_or_function_is_not_put_left_of_and(first):
 
 
 def test_set_e_in_a_group_reaches_the_main_shell_so_a_plain_follower_joins_with_semicolon():
+    # The group ends the body: `;` (not `&&`) keeps -e in force inside it.
     assert_fix(MergeRuns, "FROM a\nRUN { set -e; false; touch /x; }\nRUN c\n",
                "FROM a\nRUN { set -e; false; touch /x; }; \\\n    c\n")

@@ -58,10 +58,11 @@ class MergeRuns(Pass):
     - POSIX shells ignore `set -e` in every command of an `&&` list but the last, subshells and
       groups included. So a body that relies on `set -e` (its own, or an errexit `SHELL`) is
       only merged where it needs no wrapping, or as the last body — or, when its only state
-      change is `set -e/-u/-x/-v/-o pipefail`, the next body joins it with `;` and inherits those
-      options, provided it is a plain `&&` chain of simple commands (with no `$` under -u) and
-      the body before it ends in a single command or an `||` list: the shell then stops exactly
-      where the separate RUNs would have failed.
+      change is `set -e/-u/-x/-v/-o pipefail`, the next body joins it unwrapped and inherits
+      those options, provided it is a plain `&&` chain of simple commands (with no `$` under
+      -u): with `&&` after a simple command or list, with `;` after a compound command that
+      stands alone (so -e stays in force inside it). The shell then stops exactly where the
+      separate RUNs would have failed.
     - Never merged: RUNs with different flags (`--mount`, `--network`, ...), exec (JSON) form,
       heredocs, a body ending in a comment, background jobs (`&`), bodies the shell model cannot
       read, RUNs under a non-POSIX `SHELL` or on a Windows base image, and RUNs separated by any
@@ -106,7 +107,7 @@ class MergeRuns(Pass):
                         reason = _pair_reason(prev_body, body, len(group) == 1)  # type: ignore[arg-type]
                     if reason is not None and not (
                         reason == _ERREXIT_REASON and len(group) == 1
-                        and _errexit_join_ok(group[0], body)  # type: ignore[arg-type]
+                        and _errexit_join(group[0], body)  # type: ignore[arg-type]
                     ):
                         yield Finding(
                             self.id,
@@ -114,12 +115,14 @@ class MergeRuns(Pass):
                             ins.keyword_start, ins.keyword_start + len(ins.keyword), note=True,
                         )
                 join = "&&"
-                if reason == _ERREXIT_REASON and len(group) == 1 and _errexit_join_ok(group[0], body):
-                    reason, join = None, ";"  # type: ignore[arg-type]
+                if reason == _ERREXIT_REASON and len(group) == 1:
+                    inherit = _errexit_join(group[0], body)  # type: ignore[arg-type]
+                    if inherit is not None:
+                        reason, join = None, "inherit" + inherit
                 if reason is None and group:
                     between.append((pending, join))
                     group.append(body)  # type: ignore[arg-type]
-                    if join == ";":  # the options now apply to `body`: let the next round decide
+                    if join.startswith("inherit"):  # the options now apply to `body`: next round decides
                         yield from self._emit(df, group, between, indent)
                         group, between, pending, prev = [], [], [], None
                         continue
@@ -168,7 +171,7 @@ class MergeRuns(Pass):
             # is wrapped; wrapped or followed, trailing separators are dropped.
             text = body.text
             join_after = between[i][1] if not last else ""
-            if join_after == ";":
+            if join_after.startswith("inherit"):
                 reasons.append(f"line {group[i + 1].ins.start_line} joins line "
                                f"{body.ins.start_line}'s `set` options, which it provably tolerates")
             elif body.isolate and not last:
@@ -183,7 +186,7 @@ class MergeRuns(Pass):
                 trivia, join = between[i - 1]
                 comments = "".join(indent + t.text.lstrip(" \t") for t in trivia
                                    if t.kind != "blank")
-                if join == ";":
+                if join == "inherit;":
                     parts.append(f"; {esc}{nl}{comments}{indent}")
                 else:
                     parts.append(f" {esc}{nl}{comments}{indent}&& ")
@@ -234,54 +237,59 @@ def _pair_reason(previous: _Body, body: _Body, previous_leads: bool) -> str | No
 
 _ERREXIT_REASON = "the RUN before it relies on `set -e`, which a `&&` list would switch off"
 # `set` options whose leaking into a following plain command chain is provably harmless (see
-# _errexit_join_ok); anything else (noglob, noclobber, allexport, positional parameters) is not.
+# _errexit_join); anything else (noglob, noclobber, allexport, positional parameters) is not.
 _HARMLESS_SET_LETTERS = frozenset("euxv")
 _HARMLESS_SET_OPTIONS = frozenset({"errexit", "nounset", "xtrace", "verbose", "pipefail"})
 
 
-def _errexit_join_ok(previous: _Body, body: _Body) -> bool:
-    """Whether ``body`` may simply follow ``previous`` with `;`, inheriting its `set` options.
+def _errexit_join(previous: _Body, body: _Body) -> str | None:
+    """How ``body`` may follow ``previous`` unwrapped, inheriting its `set` options: `&&`, `;`,
+    or None when it may not.
 
-    True when ``previous`` changes no state but shell options, those options are among
+    Allowed when ``previous`` changes no state but shell options, those options are among
     -e/-u/-x/-v/pipefail, and ``body`` is a plain `&&` chain of simple commands: under -e such a
     chain fails exactly when it did without -e; -x/-v only trace; -u could only matter for a
-    parameter expansion and pipefail for a pipeline, so the body must have neither.
+    parameter expansion and pipefail for a pipeline, so the body must have neither. The join is
+    `&&` when ``previous`` ends in a simple command or list (its failure then still fails the
+    whole RUN, as the last list of the script), and `;` when it ends in a compound command, which
+    must stay outside an `&&` list to keep -e in force inside it.
     """
     if not previous.errexit_main:  # e.g. `(set -e; a)`: the main shell would go on after a failure
-        return False
+        return None
     options: set[str] = set()
     for obj, _why in previous.script.state_changes():
         if not isinstance(obj, Command) or obj.basename != "set":
-            return False
+            return None
         words = [w.value for w in obj.argv[1:]]
         i = 0
         while i < len(words):
             word = words[i]
             if word is None or word.startswith("+") or word == "--" or not word.startswith("-"):
-                return False
+                return None
             if word == "-o":
                 if i + 1 >= len(words) or words[i + 1] not in _HARMLESS_SET_OPTIONS:
-                    return False
+                    return None
                 options.add(words[i + 1])  # type: ignore[arg-type]
                 i += 2
                 continue
             letters = set(word[1:])
             if not letters <= _HARMLESS_SET_LETTERS:
-                return False
+                return None
             options |= letters
             i += 1
-    # Under -e, a failing non-final command of an `&&` list does not stop the shell, so the
-    # previous body's last and-or list must be one statement (or an `||` list, which fails only
-    # when its last command fails).
-    final = previous.script.and_or_lists()[-1]
-    if any(st.separator == "&&" for st in final[:-1]):
-        return False
     script = body.script
     if not script.is_and_chain or any(st.kind != "command" for st in script.statements):
-        return False
+        return None
     if ("u" in options or "nounset" in options) and "$" in script.text:
-        return False
-    return True
+        return None
+    if previous.script.statements[-1].kind not in ("subshell", "group", "compound"):
+        return "&&"
+    # A compound command keeps -e inside only outside an `&&` list: join with `;`, which needs the
+    # last and-or list to be that compound alone (under -e, `a && { b; }; c` goes on to c when a
+    # fails, since a failing non-final command of a list does not stop the shell).
+    if len(previous.script.and_or_lists()[-1]) != 1:
+        return None
+    return ";"
 
 
 def _posix_shell(ins: Instruction) -> bool:
