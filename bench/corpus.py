@@ -207,6 +207,27 @@ def _play_one(job):
                            else "same, up to a failure both share"), original.failed_line
 
 
+def _run_isolated(work, jobs: int):
+    """``_play_one`` over ``work`` in worker processes, in batches. A worker that dies (a native
+    crash, a RUN that kills its parent ...) breaks only its batch, whose jobs are then replayed one
+    per fresh process to name the culprit ("worker died"); the run goes on."""
+    batch = max(1, jobs * 4)
+    for start in range(0, len(work), batch):
+        chunk = work[start:start + batch]
+        try:
+            with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+                results = list(pool.map(_play_one, chunk))
+        except concurrent.futures.process.BrokenProcessPool:
+            results = []
+            for job in chunk:
+                try:
+                    with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
+                        results.append(pool.submit(_play_one, job).result())
+                except concurrent.futures.process.BrokenProcessPool:
+                    results.append((job[0], job[1], "worker died", "the worker process died"))
+        yield from results
+
+
 def harness(changed_files, limit: int, jobs: int) -> dict:
     from tests.harness.rootfs import unavailable_reason
 
@@ -217,14 +238,13 @@ def harness(changed_files, limit: int, jobs: int) -> dict:
     work = [(variant, path, before) for variant in HARNESS_VARIANTS for path, before, _ in picked]
     out = {v: {"outcomes": collections.Counter(), "unplayable": collections.Counter(), "differences": []}
            for v in HARNESS_VARIANTS}
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-        for variant, path, outcome, detail in pool.map(_play_one, work, chunksize=4):
-            o = out[variant]
-            o["outcomes"][outcome] += 1
-            if outcome == "unplayable":
-                o["unplayable"][detail] += 1
-            elif outcome in ("different", "crash"):
-                o["differences"].append((path, detail))
+    for variant, path, outcome, detail in _run_isolated(work, jobs):
+        o = out[variant]
+        o["outcomes"][outcome] += 1
+        if outcome == "unplayable":
+            o["unplayable"][detail] += 1
+        elif outcome in ("different", "crash", "worker died"):
+            o["differences"].append((path, detail))
     return {v: {"outcomes": dict(o["outcomes"]), "unplayable": dict(o["unplayable"].most_common(10)),
                 "differences": o["differences"]} for v, o in out.items()}
 
