@@ -13,6 +13,7 @@ import fnmatch
 import glob
 import hashlib
 import os
+import resource
 import posixpath
 import shutil
 import stat
@@ -33,6 +34,9 @@ from dockslim.syntax.expand import ExpandError, expand
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 RUN_TIMEOUT = 30  # seconds; fixtures run stand-ins, so anything near this is a hung fixture
 EXCLUDED_TOP = frozenset({HARNESS_DIR, "proc", "dev"})  # never part of the compared image
+
+
+_MAX_FILE_BYTES = 256 * 1024 * 1024  # per file a RUN writes (RLIMIT_FSIZE)
 
 
 class Unsupported(Exception):
@@ -369,6 +373,9 @@ class _Player:
             os.chroot(root)
             os.chdir(cwd)
             os.umask(0o022)
+            # Real-world RUNs may write without bound (the root may live in RAM, /dev/shm): cap
+            # every file a RUN writes, so a runaway play fails instead of exhausting the machine.
+            resource.setrlimit(resource.RLIMIT_FSIZE, (_MAX_FILE_BYTES, _MAX_FILE_BYTES))
 
         with tempfile.TemporaryFile(dir=self.workspace) as out:
             try:
@@ -538,6 +545,10 @@ class _Player:
                 self._copy_one(src, dest / rel_here / f, uid, gid, mode)
 
     def _copy_one(self, source: Path, target: Path, uid: int, gid: int, mode: int | None) -> None:
+        if not source.is_symlink() and not source.is_file():
+            # Device nodes, fifos, sockets: an image carries no such content (Docker makes /dev at
+            # run time), and reading /dev/zero would never end.
+            return
         _replace(target)
         if source.is_symlink():
             os.symlink(os.readlink(source), target)

@@ -295,3 +295,16 @@ def test_mktemp_names_are_deterministic_so_equal_builds_compare_equal():
     first, second = play(text), play(text)
     assert first.files == second.files
     assert compare(text, text) == []
+
+
+def test_copy_from_a_stage_root_skips_device_files():
+    # `COPY --from=0 / /` once read the stage's /dev/zero forever (24 GB of RAM in /dev/shm).
+    text = "FROM debian AS a\nRUN touch /made\nFROM debian\nCOPY --from=a / /copied/\nRUN test -f /copied/made\n"
+    result = play(text)
+    assert not result.failed, result.failure
+    assert "/copied/dev/zero" not in result.files
+
+
+def test_a_runaway_write_fails_the_run_instead_of_filling_the_machine():
+    result = play("FROM debian\nRUN head -c 300000000 /dev/zero > /big\n")
+    assert result.failed
