@@ -129,6 +129,21 @@ def write_atomic(path: str, text: str) -> None:
         raise InputError(path, f"cannot write: {exc.strerror}") from None
     if not mode & 0o222:  # replacing it by rename would succeed, but the user marked it read-only
         raise InputError(path, "cannot write: the file is read-only (left unchanged)")
+    tmp = _sibling_temp(path, folder, text, mode)
+    try:
+        os.replace(tmp, target)
+    except BaseException as exc:
+        _unlink_quietly(tmp)
+        if isinstance(exc, OSError):
+            raise InputError(path, f"cannot write: {exc.strerror}") from None
+        raise
+
+
+def _sibling_temp(path: str, folder: str, text: str, mode: int) -> str:
+    """A temp file in ``folder`` holding ``text`` (fsynced, with ``mode``); its name.
+
+    Nothing is left behind when this fails; errors are reported against ``path``.
+    """
     try:
         fd, tmp = tempfile.mkstemp(prefix=".dockslim-", suffix=".tmp", dir=folder)
     except OSError as exc:
@@ -139,15 +154,19 @@ def write_atomic(path: str, text: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, target)
     except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink_quietly(tmp)
         if isinstance(exc, OSError):
             raise InputError(path, f"cannot write: {exc.strerror}") from None
         raise
+    return tmp
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def create_new(path: str, text: str) -> bool:
@@ -159,28 +178,16 @@ def create_new(path: str, text: str) -> bool:
     folder = os.path.dirname(os.path.abspath(path)) or "."
     if os.path.lexists(path):
         return False
+    tmp = _sibling_temp(path, folder, text, 0o666 & ~_umask())
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".dockslim-", suffix=".tmp", dir=folder)
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
     except OSError as exc:
         raise InputError(path, f"cannot write: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return False
-        except OSError as exc:
-            raise InputError(path, f"cannot write: {exc.strerror}") from None
-        return True
     finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink_quietly(tmp)
+    return True
 
 
 def _umask() -> int:
