@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 from ..syntax import Dockerfile, Instruction, Stage
 from ..syntax.shell import Command, Script, Word
 from .base import Context, Edit, Finding, Fix, Pass, Safety
-from .shellquery import and_append_hazard, run_script, shell_errexit
+from .shellquery import and_append_hazard, run_script, shell_errexit, unreadable_reason
 from .textutil import continuation_indent, file_end, file_start
 
 _SYNTAX_LINE = "# syntax=docker/dockerfile:1"
@@ -425,16 +425,10 @@ class _Checker:
         why = None
         if ins.sub is not None:
             why = "ONBUILD RUNs are left alone"
-        elif script is None:
-            why = "exec form and heredoc bodies are left alone"
-        elif script.opaque:
-            why = f"its shell body cannot be analysed ({script.opaque_reason})"
-        elif not script.statements:
-            why = "its body is empty"
-        elif script.ends_with_comment:
+        else:
+            why = unreadable_reason(script)
+        if why is None and script is not None and script.ends_with_comment:
             why = "its body ends with a comment"
-        elif any("background" in reason for _, reason in script.state_changes()):
-            why = "it runs a command in the background (&)"
         run = _Run(ins, script, why, mounts, root, env)
         if script is not None and why is None:
             run.append_hazard = and_append_hazard(script, errexit_shell)

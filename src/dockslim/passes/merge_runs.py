@@ -6,7 +6,7 @@ from typing import Iterator
 from ..syntax import Dockerfile, Instruction, Trivia
 from ..syntax.shell import Command, Script
 from .base import Context, Edit, Finding, Fix, Pass, Safety
-from .shellquery import enables_errexit, run_script, stage_items
+from .shellquery import enables_errexit, run_script, stage_items, unreadable_reason
 from .shellquery import shell_errexit as shell_errexit_of
 from .textutil import continuation_indent
 
@@ -138,14 +138,10 @@ class MergeRuns(Pass):
         if reason is not None:
             return None, reason
         script = run_script(ins)
-        if script is None or script.opaque:
-            why = script.opaque_reason if script is not None else "no shell body"
-            return None, f"its shell body cannot be analysed ({why})"
-        if not script.statements:
-            return None, "its body is empty"
-        jobs = [why for _, why in script.state_changes() if "background" in why]
-        if jobs:
-            return None, "it runs a command in the background (&)"
+        unreadable = unreadable_reason(script)
+        if unreadable is not None:
+            return None, unreadable
+        assert script is not None
         last = script.statements[-1]
         start, _ = ins.args_file_span()
         _, end = ins.source_map.to_file_span(ins.args_start, ins.args_start + last.end)

@@ -44,6 +44,19 @@ def stage_items(df: Dockerfile, stage: Stage) -> Iterator[Item]:
         yield item
 
 
+def unreadable_reason(script: Script | None) -> str | None:
+    """Why no pass may rewrite this RUN body (None when it may): what every pass checks first."""
+    if script is None:
+        return "exec form and heredoc bodies are left alone"
+    if script.opaque:
+        return f"its shell body cannot be analysed ({script.opaque_reason})"
+    if not script.statements:
+        return "its body is empty"
+    if script.has_background_job:
+        return "it runs a command in the background (&)"
+    return None
+
+
 def enables_errexit(script: Script, *, anywhere: bool = False) -> bool:
     """A `set -e` / `set -o errexit` (any spelling, e.g. `set -eux`) in the main shell -- or,
     with ``anywhere``, also inside subshells, groups and function bodies, whose commands lose it

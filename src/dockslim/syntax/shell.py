@@ -179,6 +179,8 @@ _OPAQUE_COMMANDS: dict[str, str] = {
 }
 
 
+BACKGROUND_REASON = "& runs it in the background, concurrently with what follows"
+
 # --------------------------------------------------------------------------- model
 
 
@@ -389,6 +391,11 @@ class Script:
             groups.append(tuple(current))
         return tuple(groups)
 
+    @property
+    def has_background_job(self) -> bool:
+        """Something runs in the background (`&`), concurrently with what follows."""
+        return any(reason is BACKGROUND_REASON for _, reason in self.state_changes())
+
     def state_changes(self) -> tuple[tuple[Command | Statement, str], ...]:
         """What changes shell state for the commands that follow, with a reason.
 
@@ -398,7 +405,7 @@ class Script:
         special builtins; ``${X:=...}``; ``(( ))``; function definitions and
         statements run in the background (``&``).  In source order.
         """
-        background = "& runs it in the background, concurrently with what follows"
+        background = BACKGROUND_REASON
         changes: list[tuple[Command | Statement, str]] = list(self._extra_changes)
         top_level_jobs: list[tuple[int, int]] = []
         for and_or in self.and_or_lists():
