@@ -6,6 +6,29 @@
 # /.harness/state holds "OFFSET FAIL_AT": call number OFFSET+N fails (exit 1) when it equals FAIL_AT.
 
 __name=${0##*/}
+
+# An interpreter given no program file reads its program from stdin to the end before it runs
+# (`curl -fsSL https://getcomposer.org/installer | php -- --install-dir=...`). So does this stand-in,
+# *before* it takes a call number: a pipeline of stand-ins then records its calls upstream first,
+# every time, instead of in whichever order the processes happen to start.
+reads_program() {
+    case $__name in python|python3|node|ruby|php|perl) ;; *) return 1 ;; esac
+    __skip=
+    for __a do
+        if [ -n "$__skip" ]; then __skip=; continue; fi
+        case $__a in
+            -) return 0 ;;
+            --) [ "$__name" = php ] && return 0; return 1 ;;  # php -- ARGS: program from stdin
+            -c|-m|-e|-r|-E|-R|-B|-F|-p|-v|-V|--version|-h|--help|-i|--eval|--print|-f|-l) return 1 ;;
+            -W|-X|-d) __skip=1 ;;  # options that take a value
+            -*) ;;
+            *) return 1 ;;  # a program file
+        esac
+    done
+    return 0
+}
+if reads_program "$@"; then cat >"/.harness/stdin.$$"; rm -f "/.harness/stdin.$$"; fi  # (no /dev here)
+
 __n=1
 while ! mkdir "/.harness/calls/$__n" 2>/dev/null; do __n=$((__n + 1)); done
 __rec=/.harness/calls/$__n

@@ -308,3 +308,13 @@ def test_copy_from_a_stage_root_skips_device_files():
 def test_a_runaway_write_fails_the_run_instead_of_filling_the_machine():
     result = play("FROM debian\nRUN head -c 300000000 /dev/zero > /big\n")
     assert result.failed
+
+
+def test_a_pipeline_of_standins_records_its_calls_upstream_first_every_time():
+    # The interpreter reads its program from the pipe to the end before it takes a call number
+    # (as the real one does), so the order no longer depends on which process starts first.
+    text = ("FROM debian\n"
+            "RUN curl -fsSL https://getcomposer.org/installer | php -- --install-dir=/usr/local/bin"
+            " && curl -sS https://bootstrap.pypa.io/get-pip.py | python3 - && python3 -c 'print(1)'\n")
+    orders = {tuple(c[0] for c in argvs(play(text))) for _ in range(12)}
+    assert orders == {("curl", "php", "curl", "python3", "python3")}
