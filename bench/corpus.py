@@ -46,9 +46,12 @@ from speed import load_corpus  # noqa: E402
 # hadolint rules about image size and build cache: what dockslim should lower, never raise.
 SIZE_CACHE_RULES = ("DL3009", "DL3015", "DL3019", "DL3020", "DL3042", "DL3059", "DL3060", "DL3032",
                     "DL3040", "DL3036", "DL4000")
-# Harness variants: which passes rewrite the file, and whether the cache-cleanup normalizer applies.
-HARNESS_VARIANTS = {"merge-runs": (["merge-runs"], False), "cache-cleanup": (["cache-cleanup"], True),
-                    "all passes": ([], True)}
+# Harness variants: which passes rewrite the file, whether the cache-cleanup normalizer applies,
+# and whether maintainer-to-label's declared effect (the MAINTAINER text moves from the legacy
+# Author field to the label `maintainer`) is compared as equal.
+HARNESS_VARIANTS = {"merge-runs": (["merge-runs"], False, False),
+                    "cache-cleanup": (["cache-cleanup"], True, False),
+                    "all passes": ([], True, True)}
 
 
 def buildkit_accepts(text: str) -> bool | None:
@@ -183,10 +186,10 @@ def hadolint_compare(exe: str, changed_files) -> dict:
 def _play_one(job):
     """In a worker: rewrite ``before`` with the variant's passes, play both, compare."""
     variant, path, before = job
-    from tests.harness import Unsupported, compare, play
+    from tests.harness import Unsupported, compare, maintainer_as_label, play
     from tests.passes.test_cache_cleanup_behaviour import IGNORED, NORMALIZE
 
-    select, normalized = HARNESS_VARIANTS[variant]
+    select, normalized, declared_metadata = HARNESS_VARIANTS[variant]
     try:
         after = fix_text(before, resolve_passes(select, []), path=path, options=Options()).text
     except Exception as exc:  # noqa: BLE001
@@ -194,6 +197,8 @@ def _play_one(job):
     if after == before:
         return variant, path, "unchanged", None
     kw = dict(ignore_paths=IGNORED, normalize_call=NORMALIZE) if normalized else {}
+    if declared_metadata:
+        kw["normalize_config"] = maintainer_as_label
     try:
         original = play(before)
         diffs = compare(before, after, **kw)

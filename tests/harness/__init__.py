@@ -27,6 +27,7 @@ from .compare import (
     drop_flags,
     file_differences,
     is_command,
+    maintainer_as_label,
 )
 from .player import BuildResult, FileInfo, HarnessError, Layer, Unsupported, play
 from .rootfs import RootUnavailable, unavailable_reason
@@ -35,6 +36,6 @@ from .standins import STANDIN_NAMES, Call
 __all__ = [
     "BuildResult", "CACHE_PATHS", "Call", "FileInfo", "HarnessError", "Layer", "RootUnavailable",
     "STANDIN_NAMES", "Unsupported", "assert_same_behaviour", "cache_files_in_any_layer", "chain",
-    "compare", "drop_calls", "drop_env", "drop_flags", "file_differences", "is_command", "play",
+    "compare", "drop_calls", "drop_env", "drop_flags", "file_differences", "is_command", "maintainer_as_label", "play",
     "unavailable_reason",
 ]

@@ -37,6 +37,20 @@ CACHE_PATHS = (
 
 CallNormalizer = Callable[[Call], "Call | None"]  # None drops the call from the comparison
 CallDiffAllowed = Callable[[Call, Call], bool]  # (original, rewritten) differ but that is fine
+ConfigNormalizer = Callable[[dict], dict]  # image metadata -> what is compared
+
+
+def maintainer_as_label(config: dict) -> dict:
+    """The declared effect of maintainer-to-label: MAINTAINER's text now sits in the label
+    ``maintainer`` (and the legacy Author field is unset). Compare the two forms as equal; any
+    other change of the label or of the author is still a difference."""
+    if "maintainer" not in config:
+        return config
+    out = dict(config)
+    labels = dict(out.get("labels") or {})
+    labels.setdefault("maintainer", out.pop("maintainer"))
+    out["labels"] = labels
+    return out
 
 _MAX_LISTED = 8  # paths or calls quoted per difference
 
@@ -51,6 +65,7 @@ def assert_same_behaviour(
     ignore_paths: Sequence[str] = (),
     normalize_call: CallNormalizer | None = None,
     allow_call_diff: CallDiffAllowed | None = None,
+    normalize_config: ConfigNormalizer | None = None,
     inject_failures: bool = True,
 ) -> None:
     """Fail the test when ``rewritten`` does not build like ``original``; skip when it cannot tell.
@@ -59,11 +74,13 @@ def assert_same_behaviour(
     below it. ``normalize_call`` maps each call before comparing (return None to drop it, e.g. an
     ``apt-get clean`` the rewrite added). ``allow_call_diff(orig, new)`` accepts a pair of calls at
     the same position that still differ. Dropped calls are not failure-injected.
+    ``normalize_config`` maps each build's image metadata before comparing (e.g.
+    :func:`maintainer_as_label`).
     """
     differences = compare(
         original, rewritten, context_dir=context_dir, build_args=build_args, target=target,
         ignore_paths=ignore_paths, normalize_call=normalize_call, allow_call_diff=allow_call_diff,
-        inject_failures=inject_failures, skip=True,
+        normalize_config=normalize_config, inject_failures=inject_failures, skip=True,
     )
     if differences:
         raise AssertionError("the rewrite changes what the build does:\n- " + "\n- ".join(differences))
@@ -79,6 +96,7 @@ def compare(
     ignore_paths: Sequence[str] = (),
     normalize_call: CallNormalizer | None = None,
     allow_call_diff: CallDiffAllowed | None = None,
+    normalize_config: ConfigNormalizer | None = None,
     inject_failures: bool = True,
     skip: bool = False,
 ) -> list[str]:
@@ -103,14 +121,14 @@ def compare(
             raise
 
     base_o, base_r = both()
-    differences = _differences(base_o, base_r, ignore_paths, normalize_call, allow_call_diff)
+    differences = _differences(base_o, base_r, ignore_paths, normalize_call, allow_call_diff, normalize_config)
     if differences or not inject_failures:
         return differences
     kept_o = _kept(base_o.calls, normalize_call)
     kept_r = _kept(base_r.calls, normalize_call)
     for (index_o, call), (index_r, _) in zip(kept_o, kept_r):
         res_o, res_r = both((index_o + 1, index_r + 1))
-        found = _differences(res_o, res_r, ignore_paths, normalize_call, allow_call_diff)
+        found = _differences(res_o, res_r, ignore_paths, normalize_call, allow_call_diff, normalize_config)
         differences.extend(f"when call #{index_o + 1} fails ({call.describe()}): {d}" for d in found)
     return differences
 
@@ -130,6 +148,7 @@ def _differences(
     ignore_paths: Sequence[str],
     normalize: CallNormalizer | None,
     allow: CallDiffAllowed | None,
+    normalize_config: ConfigNormalizer | None = None,
 ) -> list[str]:
     out = []
     if res_o.failed != res_r.failed:
@@ -144,9 +163,12 @@ def _differences(
         out.append(call_diff)
     if not res_o.failed and not res_r.failed:
         out.extend(file_differences(res_o.files, res_r.files, ignore_paths))
-        for key in sorted(set(res_o.config) | set(res_r.config)):
-            if res_o.config.get(key) != res_r.config.get(key):
-                out.append(f"image {key}: {res_o.config.get(key)!r} became {res_r.config.get(key)!r}")
+        config_o, config_r = res_o.config, res_r.config
+        if normalize_config:
+            config_o, config_r = normalize_config(config_o), normalize_config(config_r)
+        for key in sorted(set(config_o) | set(config_r)):
+            if config_o.get(key) != config_r.get(key):
+                out.append(f"image {key}: {config_o.get(key)!r} became {config_r.get(key)!r}")
     return out
 
 

@@ -318,3 +318,14 @@ def test_a_pipeline_of_standins_records_its_calls_upstream_first_every_time():
             " && curl -sS https://bootstrap.pypa.io/get-pip.py | python3 - && python3 -c 'print(1)'\n")
     orders = {tuple(c[0] for c in argvs(play(text))) for _ in range(12)}
     assert orders == {("curl", "php", "curl", "python3", "python3")}
+
+
+def test_maintainer_as_label_accepts_only_the_declared_move():
+    from . import maintainer_as_label
+
+    before = "FROM debian\nMAINTAINER Jane <j@x>\nRUN touch /a\n"
+    moved = 'FROM debian\nLABEL maintainer="Jane <j@x>"\nRUN touch /a\n'
+    assert_differs(before, moved, "image")  # strict comparison still sees the Author field go
+    assert compare(before, moved, normalize_config=maintainer_as_label) == []
+    changed = 'FROM debian\nLABEL maintainer="John <j@x>"\nRUN touch /a\n'
+    assert_differs(before, changed, "image labels", normalize_config=maintainer_as_label)
