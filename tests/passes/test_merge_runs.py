@@ -184,3 +184,41 @@ def test_set_e_in_a_group_reaches_the_main_shell_so_a_plain_follower_joins_with_
     # The group ends the body: `;` (not `&&`) keeps -e in force inside it.
     assert_fix(MergeRuns, "FROM a\nRUN { set -e; false; touch /x; }\nRUN c\n",
                "FROM a\nRUN { set -e; false; touch /x; }; \\\n    c\n")
+
+
+# --- what hadolint would newly report ---------------------------------------------------------
+# A merged RUN must not trip a hadolint rule that none of the separate RUNs tripped: users gate CI
+# on hadolint. Each case was checked with hadolint 2.15.1 (the corpus bench re-checks it at scale).
+
+
+@pytest.mark.parametrize("first, second, rule", [
+    ("yum -y update; yum clean all", "yum -y install httpd; yum clean all", "DL3032"),
+    ("yum -y update && rm -rf /var/cache/yum/*", "yum install -y x && yum clean all", "DL3032"),
+    ("dnf -y makecache && dnf clean all", "dnf -y install git && dnf clean all", "DL3040"),
+    ("zypper refresh && zypper clean", "zypper install -y git && zypper clean", "DL3036"),
+    ("yarn cache clean", "yarn install && yarn cache clean", "DL3060"),
+])
+def test_no_merge_that_puts_a_clean_up_before_the_first_install(first, second, rule):
+    text = f"FROM a\nRUN {first}\nRUN {second}\n"
+    result = assert_no_fix(MergeRuns, text)
+    (note,) = [f for f in result.findings if f.note]
+    assert f"hadolint {rule} would flag the merged RUN" in note.message
+
+
+def test_install_then_clean_up_bodies_still_merge_in_that_order():
+    assert_fix(MergeRuns,
+               "FROM a\nRUN yum -y install a && yum clean all\nRUN yum -y update && yum clean all\n",
+               "FROM a\nRUN yum -y install a && yum clean all \\\n    && yum -y update && yum clean all\n")
+
+
+def test_a_merge_where_one_run_already_trips_the_rule_is_not_refused():
+    # `yum clean all; yum install x` already reads as a missing clean-up: merging adds no finding.
+    result = run_fix(MergeRuns, "FROM a\nRUN yum clean all; yum -y install x\nRUN yum -y install y\n")
+    assert result.text.count("RUN") == 1
+
+
+def test_a_last_body_led_by_an_assignment_is_grouped_so_it_heads_its_and_list():
+    # ShellCheck (SC2086 via hadolint) trusts `v=1.2 && curl .../$v` only with the assignment first.
+    assert_fix(MergeRuns,
+               "FROM a\nRUN apt-get install -y curl\nRUN v=1.2 && curl -o /a https://x/$v/a.zip\n",
+               "FROM a\nRUN apt-get install -y curl \\\n    && { v=1.2 && curl -o /a https://x/$v/a.zip; }\n")

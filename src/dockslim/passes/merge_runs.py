@@ -6,7 +6,7 @@ from typing import Iterator
 from ..syntax import Dockerfile, Instruction, Trivia
 from ..syntax.shell import Command, Script
 from .base import Context, Edit, Finding, Fix, Pass, Safety
-from .shellquery import enables_errexit, run_script, stage_items, unreadable_reason
+from .shellquery import cleanup_order, enables_errexit, order_violations, run_script, stage_items, unreadable_reason
 from .shellquery import shell_errexit as shell_errexit_of
 from .textutil import continuation_indent
 
@@ -26,6 +26,7 @@ class _Body:
     isolate: str  # why it must run in a subshell when something follows it ("" = no need)
     errexit: bool  # `set -e` is in force somewhere in it (its own, even in a subshell or function, or the SHELL's)
     errexit_main: bool  # `set -e` is in force in the main shell when it ends
+    order: tuple  # shellquery.cleanup_order: where its package-manager clean-ups stand
 
 
 class MergeRuns(Pass):
@@ -67,6 +68,11 @@ class MergeRuns(Pass):
       heredocs, a body ending in a comment, background jobs (`&`), bodies the shell model cannot
       read, RUNs under a non-POSIX `SHELL` or on a Windows base image, and RUNs separated by any
       other instruction. `check` says why for each pair of adjacent RUNs left apart.
+    - Kept apart as well: RUNs whose merge would give hadolint a clean-up finding that none of
+      them had (DL3032/DL3036/DL3040/DL3060 only check that a RUN's first `yum clean all`, ...
+      comes after its first install, so `yum update && yum clean all` cannot precede
+      `yum install x && yum clean all`). A last body led by an assignment (`v=1 && curl .../$v`)
+      is grouped `{ ...; }`, which keeps ShellCheck's value tracking (no new SC2086).
     - Comment lines between merged RUNs are kept inside the continuation (Docker ignores them
       there); blank lines between them are dropped, since BuildKit warns on empty continuation lines.
     """
@@ -105,6 +111,8 @@ class MergeRuns(Pass):
                         reason = f"that RUN cannot be merged: {prev_reason}"
                     elif reason is None and prev_body is not None:
                         reason = _pair_reason(prev_body, body, len(group) == 1)  # type: ignore[arg-type]
+                        if reason in (None, _ERREXIT_REASON):
+                            reason = _hadolint_order_reason(group, body) or reason  # type: ignore[arg-type]
                     if reason is not None and not (
                         reason == _ERREXIT_REASON and len(group) == 1
                         and _errexit_join(group[0], body)  # type: ignore[arg-type]
@@ -151,7 +159,7 @@ class MergeRuns(Pass):
         errexit = shell_errexit or enables_errexit(script, anywhere=True)
         errexit_main = shell_errexit or enables_errexit(script)
         return _Body(ins, script, _file_text(ins, start, end), _file_text(ins, start, full_end),
-                     isolate, errexit, errexit_main), None
+                     isolate, errexit, errexit_main, cleanup_order(script)), None
 
     def _emit(self, df: Dockerfile, group: list[_Body], between: list[tuple[list[Trivia], str]],
               indent: str) -> Iterator[Finding]:
@@ -176,6 +184,13 @@ class MergeRuns(Pass):
             elif i > 0 and not body.script.is_and_chain:
                 text = f"{{ {text}; }}"
                 reasons.append(f"line {body.ins.start_line} is grouped to keep its exit status")
+            elif last and i > 0 and body.script.statements[0].kind == "assignment" \
+                    and not body.script.ends_with_comment:
+                # ShellCheck (inside hadolint) trusts `v=1.2 && curl .../$v` only while the
+                # assignment heads its `&&` list; a group keeps it there (else a new SC2086).
+                text = f"{{ {text}; }}"
+                reasons.append(f"line {body.ins.start_line} is grouped so its leading assignment "
+                               "still heads its `&&` list")
             elif last:
                 text = body.full_text
             if i > 0:
@@ -232,6 +247,22 @@ def _pair_reason(previous: _Body, body: _Body, previous_leads: bool) -> str | No
 
 
 _ERREXIT_REASON = "the RUN before it relies on `set -e`, which a `&&` list would switch off"
+
+
+def _hadolint_order_reason(group: list[_Body], body: _Body) -> str | None:
+    """Refuse a merge that would give hadolint a clean-up finding none of the RUNs had: its
+    DL3032/DL3036/DL3040/DL3060 check only that a RUN's *first* clean-up comes after its first
+    install, so `yum update && yum clean all` merged before `yum install x && yum clean all`
+    reads as a missing clean-up. The build would be the same; a user's hadolint gate would not."""
+    if not body.order and not any(b.order for b in group):
+        return None
+    merged = order_violations([b.order for b in group] + [body.order])
+    for b in (*group, body):
+        merged -= order_violations([b.order])
+    if not merged:
+        return None
+    return (f"hadolint {'/'.join(sorted(merged))} would flag the merged RUN: it only checks that "
+            "the first clean-up comes after the first install")
 # `set` options whose leaking into a following plain command chain is provably harmless (see
 # _errexit_join); anything else (noglob, noclobber, allexport, positional parameters) is not.
 _HARMLESS_SET_LETTERS = frozenset("euxv")

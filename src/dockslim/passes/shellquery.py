@@ -95,3 +95,60 @@ def and_append_hazard(script: Script, errexit: bool) -> str | None:
     ):
         return "it ends in a compound command that relies on `set -e`, which `&&` would switch off"
     return None
+
+
+# hadolint's clean-up rules that look at *order* within one RUN (hadolint 2.x, Rule/DL30xx.hs):
+# a finding when the body installs and its first clean-up does not come after its first install.
+# (rule, command, words any of which marks an install, words any of which marks a clean-up,
+#  an `rm -rf` path that also counts as the clean-up). hadolint matches any one listed word.
+_HADOLINT_ORDER_RULES = (
+    ("DL3032", "yum", frozenset({"install"}), frozenset({"clean", "all"}), "/var/cache/yum/*"),
+    ("DL3040", "dnf", frozenset({"install", "in", "upgrade", "up", "upgrade-minimal", "up-min",
+                                 "reinstall", "rei"}), frozenset({"clean", "all"}), "/var/cache/libdnf5*"),
+    ("DL3040", "microdnf", frozenset({"install", "in", "upgrade", "up", "upgrade-minimal", "up-min",
+                                      "reinstall", "rei"}), frozenset({"clean", "all"}),
+     "/var/cache/libdnf5*"),
+    ("DL3036", "zypper", frozenset({"install", "in"}), frozenset({"clean", "cc"}), None),
+    ("DL3060", "yarn", frozenset({"install"}), frozenset({"cache", "clean"}), None),
+)
+
+
+def cleanup_order(script: Script) -> tuple[tuple[str, str, str, bool, bool], ...]:
+    """Per hadolint order rule and command this body touches: (rule, command, which comes first --
+    "install" or "clean" --, has an install, has a clean-up). Summaries of consecutive bodies
+    combine with :func:`order_violations`, so a merge can tell whether it would *create* such a
+    finding (`yum update && yum clean all` merged before `yum install ... && yum clean all` does:
+    hadolint then sees the first clean before the first install)."""
+    out = []
+    for rule, name, installs, cleans, rm_path in _HADOLINT_ORDER_RULES:
+        first, has_install, has_clean = "", False, False
+        candidates = script.commands_named(name) if rm_path is None else script.commands_named(name, "rm")
+        for cmd in candidates:
+            words = {w for w in cmd.args() if w is not None}
+            if cmd.name == name:
+                is_install, is_clean = bool(words & installs), bool(words & cleans)
+            elif cmd.name == "rm" and rm_path and rm_path in words and "-rf" in words:
+                is_install, is_clean = False, True
+            else:
+                continue
+            if not first and (is_install or is_clean):
+                first = "install" if is_install else "clean"
+            has_install |= is_install
+            has_clean |= is_clean
+        if first:
+            out.append((rule, name, first, has_install, has_clean))
+    return tuple(out)
+
+
+def order_violations(bodies: list[tuple[tuple[str, str, str, bool, bool], ...]]) -> set[str]:
+    """The hadolint order rules that one RUN made of ``bodies`` (in order) would break."""
+    first: dict[tuple[str, str], str] = {}
+    install: dict[tuple[str, str], bool] = {}
+    clean: dict[tuple[str, str], bool] = {}
+    for summary in bodies:
+        for rule, name, event, has_install, has_clean in summary:
+            key = (rule, name)
+            first.setdefault(key, event)
+            install[key] = install.get(key, False) or has_install
+            clean[key] = clean.get(key, False) or has_clean
+    return {key[0] for key, has in install.items() if has and (not clean[key] or first[key] == "clean")}
