@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .passes import Finding
+from .passes.textutil import HADOLINT_PRAGMA
 from .syntax import Dockerfile
 from .syntax.nodes import Instruction, Trivia
 
@@ -36,7 +37,7 @@ HADOLINT_RULES: dict[str, tuple[str, ...]] = {
 ALL = "*"
 
 _DOCKSLIM = re.compile(r"^dockslim\s*:\s*(ignore-file|ignore)\s*(?:\[([^\]]*)\])?\s*$", re.IGNORECASE)
-_HADOLINT = re.compile(r"^hadolint\s+(global\s+)?ignore\s*=\s*([A-Za-z0-9_,\s]+)$", re.IGNORECASE)
+_HADOLINT = HADOLINT_PRAGMA
 
 
 def passes_for_hadolint(rule: str) -> set[str]:

@@ -222,3 +222,17 @@ def test_a_last_body_led_by_an_assignment_is_grouped_so_it_heads_its_and_list():
     assert_fix(MergeRuns,
                "FROM a\nRUN apt-get install -y curl\nRUN v=1.2 && curl -o /a https://x/$v/a.zip\n",
                "FROM a\nRUN apt-get install -y curl \\\n    && { v=1.2 && curl -o /a https://x/$v/a.zip; }\n")
+
+
+@pytest.mark.parametrize("pragma", ["# hadolint ignore=SC2016", "# trivy:ignore:AVD-DS-0002",
+                                    "# checkov:skip=CKV_DOCKER_9: why"])
+def test_a_run_under_a_next_instruction_pragma_stays_alone(pragma):
+    text = f"FROM a\nRUN a\n{pragma}\nRUN echo '$HOME'\nRUN c\n"
+    result = assert_no_fix(MergeRuns, text)
+    notes = [f.message for f in result.findings if f.note]
+    assert any("comment above it applies to this RUN alone" in m for m in notes), notes
+
+
+def test_a_file_wide_hadolint_pragma_does_not_keep_runs_apart():
+    assert_fix(MergeRuns, "# hadolint global ignore=DL3008\nFROM a\nRUN a\nRUN b\n",
+               "# hadolint global ignore=DL3008\nFROM a\nRUN a \\\n    && b\n")

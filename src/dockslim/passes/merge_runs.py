@@ -8,7 +8,7 @@ from ..syntax.shell import Command, Script
 from .base import Context, Edit, Finding, Fix, Pass, Safety
 from .shellquery import cleanup_order, enables_errexit, order_violations, run_script, stage_items, unreadable_reason
 from .shellquery import shell_errexit as shell_errexit_of
-from .textutil import continuation_indent
+from .textutil import continuation_indent, instruction_pragma
 
 # Shells whose `-c` semantics we model (POSIX sh family). Anything else (PowerShell, cmd) is left.
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox"})
@@ -73,6 +73,9 @@ class MergeRuns(Pass):
       comes after its first install, so `yum update && yum clean all` cannot precede
       `yum install x && yum clean all`). A last body led by an assignment (`v=1 && curl .../$v`)
       is grouped `{ ...; }`, which keeps ShellCheck's value tracking (no new SC2086).
+    - A RUN under a linter pragma that covers the next instruction only (`# hadolint ignore=...`,
+      `# trivy:ignore:...`, `# checkov:skip=...`) stays a RUN of its own: merged, the comment
+      would sit inside the continuation and cover nothing.
     - Comment lines between merged RUNs are kept inside the continuation (Docker ignores them
       there); blank lines between them are dropped, since BuildKit warns on empty continuation lines.
     """
@@ -104,6 +107,10 @@ class MergeRuns(Pass):
                     group, between, pending, prev = [], [], [], None
                     continue
                 body, own_reason = self._candidate(ins, shell_ok, shell_errexit)
+                pragma = _pragma_above(pending)
+                if pragma and body is not None:
+                    # Merged, the comment would end up inside the continuation and cover nothing.
+                    body, own_reason = None, f"a `# {pragma}` comment above it applies to this RUN alone"
                 reason = own_reason
                 if prev is not None:
                     prev_ins, prev_body, prev_reason = prev
@@ -215,6 +222,15 @@ class MergeRuns(Pass):
             Fix((Edit(start, end, "".join(parts)),), Safety.SAFE),
             saving=f"{n - 1} layer{'s' if n > 2 else ''}",
         )
+
+
+def _pragma_above(trivia: list[Trivia]) -> str | None:
+    for t in trivia:
+        if t.kind == "comment":
+            tool = instruction_pragma(t.comment or "")
+            if tool:
+                return f"{tool} ..." if tool != "hadolint" else "hadolint ignore=..."
+    return None
 
 
 def _why_not(ins: Instruction, shell_ok: bool) -> str | None:

@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 from ..syntax import Dockerfile, Instruction
+
+# `# hadolint ignore=DL3008,SC2016` (or `global ignore=`): hadolint's inline pragma.
+HADOLINT_PRAGMA = re.compile(r"^hadolint\s+(global\s+)?ignore\s*=\s*([A-Za-z0-9_,\s]+)$", re.IGNORECASE)
+# Other linters' pragmas that, like hadolint's, apply to the instruction right below them.
+_NEXT_INSTRUCTION_PRAGMA = re.compile(
+    r"^(?:(?P<trivy>trivy)\s*:\s*ignore\s*:|(?P<checkov>checkov)\s*:\s*skip\s*="
+    r"|(?P<kics>kics-scan)\s+ignore-(?:line|block))", re.IGNORECASE)
+
+
+def instruction_pragma(comment: str) -> str | None:
+    """The linter whose pragma this comment (text without ``#``) is, when that pragma applies to
+    the next instruction only (``hadolint ignore=...``, ``trivy:ignore:...``, ``checkov:skip=...``,
+    ``kics-scan ignore-line``); None for anything else, ``hadolint global ignore=`` included."""
+    comment = comment.strip()
+    m = HADOLINT_PRAGMA.match(comment)
+    if m:
+        return None if m.group(1) else "hadolint"
+    m = _NEXT_INSTRUCTION_PRAGMA.match(comment)
+    return m.lastgroup if m else None
 
 
 def continuation_indent(df: Dockerfile) -> str:
