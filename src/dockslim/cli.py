@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from dataclasses import dataclass, field
 from typing import List, Optional
 
 import typer
 
 from . import __version__
-from .batch import default_jobs, run_ordered
-from .config import ConfigError, Flags, Resolver, merge
-from .engine import FileReport, check_file, default_context, fix_file, resolve_passes
-from .exitcodes import ExitCode, decide
-from .io import InputError, create_new, discover, write_atomic
-from .output import FORMATS, renderer
-from .output.common import FileView
-from .output.diff import new_file_diff, unified_diff
-from .output.text import applied_line, finding_line
-from .passes import REGISTRY, Options, Pass, Safety, by_id
+from .commands import Planner, run_check, run_fix
+from .entry import guarded
+from .entry import main as entry_main
+from .engine import FileReport, default_context, fix_file, resolve_passes
+from .exitcodes import ExitCode
+from .output import FORMATS
+from .passes import REGISTRY, by_id
 
 app = typer.Typer(
     name="dockslim",
@@ -46,58 +41,14 @@ def _root(
     """dockslim: smaller, faster-building Dockerfiles that still build."""
 
 
-def _ids(values: Optional[List[str]]) -> list[str]:
-    out: list[str] = []
-    for v in values or []:
-        out.extend(x.strip() for x in v.split(",") if x.strip())
-    return out
-
-
 def _err(message: str) -> None:
     typer.echo(typer.style("error: ", fg="red", bold=True) + message, err=True)
-
-
-def _setup(select, ignore):
-    try:
-        return resolve_passes(_ids(select), _ids(ignore))
-    except ValueError as exc:
-        _err(str(exc))
-        raise typer.Exit(int(ExitCode.ERROR))
-
-
-class _Planner:
-    """Per Dockerfile: its configuration merged with the flags -> (passes, options). Flags win."""
-
-    def __init__(self, select, ignore, unsafe_fixes, cache_style, config, isolated):
-        self.flags = Flags(tuple(_ids(select)), tuple(_ids(ignore)), unsafe_fixes, cache_style)
-        _setup(list(self.flags.select), list(self.flags.ignore))  # unknown ids fail before any work
-        self.resolver = Resolver([p.id for p in REGISTRY], explicit=config, isolated=isolated)
-        self.allow_unmapped = False  # --allow-unmapped (alpine-base)
-
-    def plan(self, path: str) -> tuple[list[Pass], Options]:
-        try:
-            eff = merge(self.resolver.for_dockerfile(path), self.flags, path)
-        except ConfigError as exc:
-            _err(str(exc))
-            raise typer.Exit(int(ExitCode.ERROR))
-        passes = _setup(list(eff.select), list(eff.ignore))
-        return passes, Options(unsafe_fixes=eff.unsafe_fixes, cache_style=eff.cache_style,
-                               package_map=eff.package_map, allow_unmapped=self.allow_unmapped,
-                               explicit=frozenset(eff.select))
 
 
 def _format(value: str) -> str:
     if value not in FORMATS:
         raise typer.BadParameter(f"'{value}' is not one of {', '.join(FORMATS)}")
     return value
-
-
-def _files(paths: list[str]) -> list[str]:
-    files = discover(paths)
-    if not files:
-        _err("no Dockerfile found in " + ", ".join(paths))
-        raise typer.Exit(int(ExitCode.ERROR))
-    return files
 
 
 def _report_error(report: FileReport) -> None:
@@ -139,142 +90,9 @@ def fix(
     allow_unmapped: bool = AllowUnmappedOpt,
 ) -> None:
     """Rewrite Dockerfiles: a diff by default, in place with --write, stdout for `-`."""
-    planner = _Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
-    planner.allow_unmapped = allow_unmapped
-    structured = output_format != "text"
-    views: list[FileView] = []
-    errors = found = 0
-    unsafe_left = 0
-    new_files: set[str] = set()  # files created (or shown) in this run: each once
-    files = _files(paths)
-    jobs = [(path, *planner.plan(path), context, diff, structured, quiet) for path in files]
-    for path, done in zip(files, run_ordered(_fix_one, jobs, jobs=_jobs(files, structured))):
-        _emit(done)
-        errors += done.errors
-        found += done.found
-        unsafe_left += done.unsafe_left
-        if done.view is not None:
-            views.append(done.view)
-        if done.creates is not None:
-            made, failed = _new_files(path, context, done.creates, diff, structured, new_files)
-            found += made
-            errors += failed
-        if not quiet and not structured:
-            for line in done.applied:
-                typer.echo(line, err=True)
-    if structured:
-        sys.stdout.write(renderer(output_format)(views))
-        sys.stdout.flush()
-    if unsafe_left and not quiet and not structured:
-        typer.echo(f"{unsafe_left} more fix(es) available with --unsafe-fixes "
-                   "(see `dockslim check`).", err=True)
-    writes = not diff or (paths == ["-"] and not structured)
-    raise typer.Exit(int(decide(errors=errors, found=found, writes=writes)))
-
-
-@dataclass
-class _FileDone:
-    """What one file's check/fix produced, to print in file order (possibly from a worker)."""
-
-    out: list[str] = field(default_factory=list)  # stdout chunks, printed as they are
-    err: list[str] = field(default_factory=list)  # stderr lines, before the stdout chunks
-    applied: list[str] = field(default_factory=list)  # fix: "fixed ..." lines (stderr, after)
-    found: int = 0
-    errors: int = 0
-    unsafe_left: int = 0
-    view: Optional[FileView] = None  # structured formats only (never from a worker)
-    creates: Optional[tuple] = None  # fix: new files the fix offers, handled in this process
-
-
-def _jobs(files: list[str], structured: bool) -> int:
-    # Structured formats need every report in this process, and stdin cannot go to a worker.
-    return 1 if structured or "-" in files else default_jobs()
-
-
-def _emit(done: _FileDone) -> None:
-    for line in done.err:
-        typer.echo(line, err=True)
-    for chunk in done.out:
-        typer.echo(chunk, nl=False)
-
-
-def _fix_one(job) -> _FileDone:
-    path, passes, options, context, diff, structured, quiet = job
-    done = _FileDone()
-    report = fix_file(path, passes, options, context)
-    if structured:
-        done.view = FileView(report, options, "fix")
-    if report.error is not None:
-        done.errors += 1
-        if not structured:
-            done.err.append(str(report.error))
-        return done
-    result = report.result
-    assert result is not None
-    done.unsafe_left = sum(1 for f in result.findings
-                           if f.fix is not None and f.fix.safety is Safety.UNSAFE and not options.unsafe_fixes)
-    if path == "-" and not structured:
-        done.out.append(result.text)
-    elif path == "-":
-        done.found += result.changed  # a structured format replaces the rewritten text on stdout
-    elif result.changed:
-        done.found += 1
-        if structured and diff:
-            pass  # the format carries the diff
-        elif diff:
-            done.out.extend(_colour_diff(line)
-                            for line in unified_diff(path, result.original, result.text).splitlines(keepends=True))
-        else:
-            try:
-                write_atomic(path, result.text)
-            except InputError as exc:
-                done.errors += 1
-                done.err.append(str(exc))
-                return done
-    if path != "-":
-        done.creates = result.creates
-    if not quiet and not structured:
-        done.applied = [applied_line("<stdin>" if path == "-" else path, a) for a in result.applied]
-    return done
-
-
-def _new_files(path: str, context: Optional[str], creates, diff: bool, structured: bool,
-               seen: set[str]) -> tuple[int, int]:
-    """Show (``--diff``) or create (``--write``) the new files a fix offers; never overwrite one."""
-    made = failed = 0
-    folder = default_context(path, context)
-    if folder is None:
-        return 0, 0
-    for rel, content in creates:
-        target = os.path.normpath(os.path.join(str(folder), rel))
-        if target in seen or os.path.lexists(target):
-            continue
-        seen.add(target)
-        if diff:
-            if not structured:
-                shown = os.path.normpath(os.path.join(context or os.path.dirname(path), rel))
-                for line in new_file_diff(shown, content).splitlines(keepends=True):
-                    typer.echo(_colour_diff(line), nl=False)
-            made += 1
-            continue
-        try:
-            made += create_new(target, content)
-        except InputError as exc:
-            failed += 1
-            typer.echo(str(exc), err=True)
-    return made, failed
-
-
-def _colour_diff(line: str) -> str:
-    if line.startswith(("+++", "---")):
-        return typer.style(line, bold=True)
-    if line.startswith("+"):
-        return typer.style(line, fg="green")
-    if line.startswith("-"):
-        return typer.style(line, fg="red")
-    if line.startswith("@@"):
-        return typer.style(line, fg="cyan")
-    return line
+    raise typer.Exit(run_fix(paths, diff=diff, select=select, ignore=ignore, unsafe_fixes=unsafe_fixes,
+                             cache_style=cache_style, context=context, output_format=output_format,
+                             config=config, isolated=isolated, quiet=quiet, allow_unmapped=allow_unmapped))
 
 
 @app.command()
@@ -292,45 +110,9 @@ def check(
     allow_unmapped: bool = AllowUnmappedOpt,
 ) -> None:
     """Report findings as `file:line:col: pass-id message`; exit 1 when there are any."""
-    planner = _Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
-    planner.allow_unmapped = allow_unmapped
-    structured = output_format != "text"
-    views: list[FileView] = []
-    errors = found = 0
-    files = _files(paths)
-    jobs = [(path, *planner.plan(path), context, structured, quiet) for path in files]
-    for done in run_ordered(_check_one, jobs, jobs=_jobs(files, structured)):
-        _emit(done)
-        errors += done.errors
-        found += done.found
-        if done.view is not None:
-            views.append(done.view)
-    if structured:
-        sys.stdout.write(renderer(output_format)(views))
-        sys.stdout.flush()
-    elif found and not quiet:
-        typer.echo(f"{found} finding(s); [*] marks a safe fix that `dockslim fix` applies.", err=True)
-    raise typer.Exit(int(decide(errors=errors, found=found)))
-
-
-def _check_one(job) -> _FileDone:
-    path, passes, options, context, structured, quiet = job
-    done = _FileDone()
-    report = check_file(path, passes, options, context)
-    if structured:
-        done.view = FileView(report, options, "check")
-    if report.error is not None:
-        done.errors += 1
-        if not structured:
-            done.err.append(str(report.error))
-        return done
-    shown = "<stdin>" if path == "-" else path
-    for f in report.findings:
-        done.found += not f.note
-        if structured or (f.note and quiet):
-            continue
-        done.out.append(finding_line(shown, report.tree, f) + "\n")
-    return done
+    raise typer.Exit(run_check(paths, select=select, ignore=ignore, unsafe_fixes=unsafe_fixes,
+                               cache_style=cache_style, context=context, output_format=output_format,
+                               config=config, isolated=isolated, quiet=quiet, allow_unmapped=allow_unmapped))
 
 
 @app.command()
@@ -386,7 +168,7 @@ def measure(
     from .measure import Docker, MeasureError, render_text, to_json
     from .measure import measure as run_measure
 
-    planner = _Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
+    planner = Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
     passes, options = planner.plan(path)
     report = fix_file(path, passes, options, context)
     if report.error is not None:
@@ -462,7 +244,7 @@ def github_review(
     from .github.client import DEFAULT_API, GitHub, GitHubError
     from .github.flow import review_pull_request
 
-    planner = _Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
+    planner = Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
     repo = repo or os.environ.get("GITHUB_REPOSITORY") or None
     pr = pr if pr is not None else _pr_from_event()
     token = os.environ.get("GITHUB_TOKEN") or None
@@ -489,31 +271,34 @@ def github_review(
     raise typer.Exit(int(ExitCode.ERROR if outcome.errors else ExitCode.OK))
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    """Run the CLI with ``argv`` (default: sys.argv[1:]) and return the exit code.
+def typer_main(argv: list[str]) -> int:
+    """Run ``argv`` through typer and return the exit code (:func:`dockslim.entry.main` sends here
+    every command line its fast path does not take).
 
     Typer's standalone mode reports usage errors itself (exit 2); every command ends with
-    ``typer.Exit(code)`` from :func:`dockslim.exitcodes.decide`. Nothing escapes as a traceback.
+    ``typer.Exit(code)`` from :func:`dockslim.exitcodes.decide`.
     """
-    try:
-        app(args=argv, prog_name="dockslim", standalone_mode=True)
-    except SystemExit as exc:
-        code = exc.code
-        if code is None:
-            return int(ExitCode.OK)
-        if isinstance(code, int):
-            return code
-        typer.echo(str(code), err=True)
-        return int(ExitCode.ERROR)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
+
+    def run() -> int:
+        try:
+            app(args=argv, prog_name="dockslim", standalone_mode=True)
+        except SystemExit as exc:
+            code = exc.code
+            if code is None:
+                return int(ExitCode.OK)
+            if isinstance(code, int):
+                return code
+            typer.echo(str(code), err=True)
+            return int(ExitCode.ERROR)
         return int(ExitCode.OK)
-    except Exception as exc:  # a bug in dockslim: one clear line, no traceback, nothing written
-        typer.echo(f"dockslim: internal error: {type(exc).__name__}: {exc} "
-                   "(please report it with the input file)", err=True)
-        return int(ExitCode.ERROR)
-    return int(ExitCode.OK)
+
+    return guarded(run)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Run the CLI with ``argv`` (default: sys.argv[1:]) and return the exit code: the fast path
+    for plain `fix`/`check` command lines, typer for the rest (see :mod:`dockslim.entry`)."""
+    return entry_main(argv)
 
 
 def entrypoint() -> None:

@@ -9,18 +9,12 @@ closest valid key. Reference: docs/reference/configuration.md.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 CONFIG_NAMES = (".dockslim.toml", "pyproject.toml")
 CACHE_STYLES = ("cleanup", "mount")
@@ -137,6 +131,11 @@ def find(start: Path | str) -> Path | None:
 
 def _has_tool_table(path: Path) -> bool:
     try:
+        if b"dockslim" not in path.read_bytes():  # most pyproject.toml files: no TOML parse needed
+            return False
+    except OSError:
+        return False
+    try:
         data = _read_toml(path)
     except ConfigError:
         # A broken pyproject.toml is not ours to report unless it mentions us.
@@ -145,6 +144,10 @@ def _has_tool_table(path: Path) -> bool:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):  # imported here: most runs find no configuration file
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
@@ -170,6 +173,8 @@ def load(path: Path | str, known_ids: Sequence[str] = ()) -> Settings:
 
 
 def _suggest(name: str, choices: Sequence[str]) -> str:
+    import difflib  # only to suggest a name after a typo
+
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,8 @@ def resolve_passes(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> li
     known = [p.id for p in REGISTRY]
     for name in list(select) + list(ignore):
         if name not in known:
+            import difflib  # only to suggest a name after a typo
+
             close = difflib.get_close_matches(name, known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ValueError(f"unknown pass id '{name}'{hint}; see `dockslim rules`")

@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import quote
 
 from .. import __version__
 from ..engine import FileReport
@@ -66,6 +65,8 @@ def uri(path: str) -> str:
         return "stdin"
     if os.path.isabs(path):
         return Path(path).as_uri()
+    from urllib.parse import quote  # structured formats only
+
     return quote(Path(path).as_posix())
 
 

@@ -1,23 +1,16 @@
 """Data behind the `alpine-base` pass: the package map, the tag families, and the tag mapping.
 
-Both tables live in ``src/dockslim/data/`` (TOML, every entry with its source) and are loaded once
-with importlib.resources. Nothing here reads a Dockerfile: ``map_image`` turns one image reference
+Both tables live in ``src/dockslim/data/`` (TOML, every entry with its source); they are read from
+their compiled form (``alpine_tables.py``, written by ``scripts/compile_data.py``) on first use. Nothing here reads a Dockerfile: ``map_image`` turns one image reference
 into its Alpine counterpart or a reason why there is none.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 _VERSION = re.compile(r"^\d+(\.\d+)*([a-z]+\d*)?$|^\d+(\.\d+)*_\d+$|^\d+u\d+$")
 _BUILD = re.compile(r"^b\d+$")  # eclipse-temurin `8u392-b08`
@@ -72,8 +65,9 @@ class Data:
 
 
 def _load(name: str) -> dict[str, Any]:
-    text = resources.files("dockslim").joinpath("data", name).read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    from .alpine_tables import TABLES  # the TOML file, compiled (no parse at start-up)
+
+    return TABLES[name]
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:

@@ -18,11 +18,17 @@ from pathlib import Path
 IGNORE_FILE = ".dockerignore"
 
 
+_WILDCARDS = frozenset("*?[\\")
+
+
 @dataclass(frozen=True)
 class IgnoreRule:
     negate: bool
     pattern: str
-    regex: re.Pattern[str]
+    regex: re.Pattern[str] | None  # None: a literal pattern, matched by equality (no regex to build)
+
+    def matches(self, path: str) -> bool:
+        return self.regex.match(path) is not None if self.regex is not None else path == self.pattern
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -74,7 +80,8 @@ def parse_ignore(text: str) -> tuple[IgnoreRule, ...]:
         pattern = posixpath.normpath(line.lstrip("/")) if line.lstrip("/") else "."
         if pattern == ".":
             continue  # BuildKit drops a pattern that cleans to the context root
-        rules.append(IgnoreRule(negate, pattern, _compile(pattern)))
+        literal = _WILDCARDS.isdisjoint(pattern)
+        rules.append(IgnoreRule(negate, pattern, None if literal else _compile(pattern)))
     return tuple(rules)
 
 
@@ -84,7 +91,7 @@ def is_ignored(rel: str, rules: tuple[IgnoreRule, ...]) -> bool:
     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
     ignored = False
     for rule in rules:
-        if any(rule.regex.match(p) for p in prefixes):
+        if any(rule.matches(p) for p in prefixes):
             ignored = not rule.negate
     return ignored
 

@@ -21,13 +21,18 @@ from dataclasses import dataclass, field
 from ..syntax.shell import Command, Script
 from .buildcontext import ContextView
 
-try:  # Python >= 3.11
-    import tomllib as _toml
-except ModuleNotFoundError:  # pragma: no cover - 3.10 without tomli: TOML manifests are refused
-    try:
-        import tomli as _toml  # type: ignore[no-redef]
-    except ModuleNotFoundError:
-        _toml = None  # type: ignore[assignment]
+
+
+def _toml_module():
+    """tomllib (tomli on 3.10), imported on first use: only TOML manifests need it."""
+    try:  # Python >= 3.11
+        import tomllib as toml
+    except ModuleNotFoundError:  # pragma: no cover - 3.10 without tomli: TOML manifests are refused
+        try:
+            import tomli as toml  # type: ignore[no-redef]
+        except ModuleNotFoundError:
+            return None
+    return toml
 
 
 class Refusal(Exception):
@@ -140,10 +145,11 @@ class _Analyser:
         return text
 
     def toml(self, rel: str) -> dict:
-        if _toml is None:
+        toml = _toml_module()
+        if toml is None:
             raise Refusal(f"cannot read {rel} (no TOML reader)")
         try:
-            return _toml.loads(self.read(rel))
+            return toml.loads(self.read(rel))
         except Exception as exc:  # noqa: BLE001 - any parse failure is a refusal
             raise Refusal(f"{rel} does not parse as TOML ({exc})") from None
 
