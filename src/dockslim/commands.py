@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from ._records import dataclass, field
 from typing import Optional
 
 from .batch import default_jobs, run_ordered

@@ -12,7 +12,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from dataclasses import dataclass, field
+from ._records import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from ._records import dataclass
 from pathlib import Path
 from typing import Sequence
 

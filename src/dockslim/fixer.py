@@ -7,7 +7,7 @@ caller leaves the user's file alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from ._records import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 

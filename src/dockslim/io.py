@@ -9,7 +9,7 @@ import os
 import stat
 import sys
 import tempfile
-from dataclasses import dataclass
+from ._records import dataclass
 from pathlib import Path
 
 # Folders never searched for Dockerfiles.

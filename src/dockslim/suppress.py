@@ -18,7 +18,7 @@ alone rather than guessing how to regroup them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from ._records import dataclass, field
 from typing import Iterable, Sequence
 
 from .passes import Finding

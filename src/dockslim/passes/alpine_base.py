@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import dataclass, field
+from .._records import dataclass, field
 from typing import Iterator
 
 from ..syntax import Dockerfile, Instruction, Stage

@@ -8,7 +8,7 @@ into its Alpine counterpart or a reason why there is none.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from .._records import dataclass, field
 from functools import lru_cache
 from typing import Any
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from .._records import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Iterator
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from dataclasses import dataclass
+from .._records import dataclass
 from functools import lru_cache
 from pathlib import Path
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from .._records import dataclass, field
 from typing import Callable, Iterator
 
 from ..syntax import Dockerfile, Instruction, Stage

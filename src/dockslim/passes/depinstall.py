@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import dataclass, field
+from .._records import dataclass, field
 
 from ..syntax.shell import Command, Script
 from .buildcontext import ContextView

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .._records import dataclass
 from typing import Iterator
 
 from ..syntax import Dockerfile, Instruction, Trivia

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from .._records import dataclass
 from pathlib import Path
 from typing import Iterator
 

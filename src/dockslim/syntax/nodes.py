@@ -11,7 +11,7 @@ Offsets are ``str`` indices into the whole source text (BOM included); lines are
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from .._records import dataclass, field
 from typing import Iterator, Union
 
 # Instructions that BuildKit knows; anything else parses (BuildKit ignores it at parse time) but is

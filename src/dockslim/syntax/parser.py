@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from .._records import dataclass
 
 from .nodes import (
     Directive,

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from .._records import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
