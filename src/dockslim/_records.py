@@ -3,7 +3,8 @@
 ``dataclasses.dataclass`` compiles each generated method with its own ``exec`` (six for a frozen
 class) and imports :mod:`inspect`; over the ~50 classes a `dockslim check` loads that was ~30 ms of
 a ~120 ms one-file run -- the largest single cost of the cold start (docs/decisions/records.md).
-Here every method of a class is compiled in **one** ``exec``, and nothing else is imported.
+Here only ``__init__`` is compiled (one small ``exec`` per class); repr, eq, hash, order and the
+frozen guards are closures over the field names, and nothing else is imported.
 
 Supported, with the semantics of CPython's dataclasses: ``@dataclass``, ``@dataclass(frozen=True)``,
 ``order=True``; ``field(default=..., default_factory=..., repr=..., compare=...)``; fields inherited
@@ -15,6 +16,7 @@ behaviour against the standard library on the same class definitions.
 
 from __future__ import annotations
 
+from operator import attrgetter, ge, gt, le, lt
 from typing import Any, Callable
 
 __all__ = ["FrozenInstanceError", "dataclass", "field", "fields", "replace"]
@@ -101,8 +103,7 @@ def _process(cls: type, *, frozen: bool, order: bool, eq: bool, want_repr: bool)
             else:
                 setattr(cls, name, spec.default)
 
-    g: dict[str, Any] = {"MISSING": MISSING, "FrozenInstanceError": FrozenInstanceError,
-                         "__object_setattr": object.__setattr__, "__cls": cls}
+    g: dict[str, Any] = {"MISSING": MISSING, "__object_setattr": object.__setattr__}
     params, body = [], []
     seen_default = False
     for name, spec in specs.items():
@@ -123,49 +124,67 @@ def _process(cls: type, *, frozen: bool, order: bool, eq: bool, want_repr: bool)
             value = name
         body.append(f"  __object_setattr(self, {name!r}, {value})" if frozen else f"  self.{name} = {value}")
 
-    lines: list[str] = []
-    new: list[str] = []
+    own_methods = set(own)
 
-    def method(name: str, source: list[str]) -> None:
-        if name not in own:  # a method the class writes itself wins, as with dataclasses
-            lines.extend(source)
-            new.append(name)
+    def install(name: str, fn: Callable[..., Any]) -> None:
+        if name not in own_methods:  # a method the class writes itself wins, as with dataclasses
+            fn.__qualname__ = f"{cls.__qualname__}.{name}"
+            setattr(cls, name, fn)
 
-    method("__init__", [f"def __init__(self, {', '.join(params)}):" if params else "def __init__(self):",
-                        *(body or ["  pass"])])
-    if want_repr:
-        shown = ", ".join(f"{n}={{self.{n}!r}}" for n, s in specs.items() if s.repr)
-        method("__repr__", ["def __repr__(self):", f"  return f'{{self.__class__.__qualname__}}({shown})'"])
-    compared = [n for n, s in specs.items() if s.compare]
-    mine = "(" + "".join(f"self.{n}," for n in compared) + ")"
-    theirs = "(" + "".join(f"other.{n}," for n in compared) + ")"
-    if eq:
-        method("__eq__", ["def __eq__(self, other):", "  if other.__class__ is self.__class__:",
-                          f"    return {mine} == {theirs}", "  return NotImplemented"])
-    if order:
-        for op, sym in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">=")):
-            method(op, [f"def {op}(self, other):", "  if other.__class__ is self.__class__:",
-                        f"    return {mine} {sym} {theirs}", "  return NotImplemented"])
-    explicit_hash = "__hash__" in own and own["__hash__"] is not None
-    if frozen and eq and not explicit_hash:
-        lines.extend(["def __hash__(self):", f"  return hash({mine})"])
-        new.append("__hash__")
-    if frozen:
-        names = tuple(specs)
-        g["__field_names"] = frozenset(names)
-        for op, args, verb in (("__setattr__", "self, name, value", "assign to"),
-                               ("__delattr__", "self, name", "delete")):
-            method(op, [f"def {op}({args}):",
-                        "  if type(self) is __cls or name in __field_names:",
-                        f"    raise FrozenInstanceError(f'cannot {verb} field {{name!r}}')",
-                        f"  super(__cls, self).{op}({args.split(', ', 1)[1]})"])
-
+    # Only __init__ is compiled (it must have the real signature, and is the one method on a hot
+    # path); the others are closures over the field names, built without any compile.
+    source = (f"def __init__(self, {', '.join(params)}):" if params else "def __init__(self):") + "\n"
     namespace: dict[str, Callable[..., Any]] = {}
-    exec("\n".join(lines), g, namespace)  # one compile for every method of the class
-    for name in new:
-        fn = namespace[name]
-        fn.__qualname__ = f"{cls.__qualname__}.{name}"
-        setattr(cls, name, fn)
+    exec(source + "\n".join(body or ["  pass"]), g, namespace)
+    install("__init__", namespace["__init__"])
+
+    if want_repr:
+        shown = tuple(n for n, s in specs.items() if s.repr)
+
+        def __repr__(self: Any) -> str:
+            inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in shown)
+            return f"{self.__class__.__qualname__}({inner})"
+
+        install("__repr__", __repr__)
+    compared = [n for n, s in specs.items() if s.compare]
+    key: Callable[[Any], Any] = attrgetter(*compared) if len(compared) > 1 else (
+        (lambda self, _n=compared[0]: (getattr(self, _n),)) if compared else (lambda self: ()))
+    if eq:
+        def __eq__(self: Any, other: Any) -> Any:
+            if other.__class__ is self.__class__:
+                return key(self) == key(other)
+            return NotImplemented
+
+        install("__eq__", __eq__)
+    if order:
+        for name, op in (("__lt__", lt), ("__le__", le), ("__gt__", gt), ("__ge__", ge)):
+            def compare(self: Any, other: Any, _op: Callable[[Any, Any], bool] = op) -> Any:
+                if other.__class__ is self.__class__:
+                    return _op(key(self), key(other))
+                return NotImplemented
+
+            install(name, compare)
+    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+    if frozen and eq and not explicit_hash:
+        def __hash__(self: Any) -> int:
+            return hash(key(self))
+
+        cls.__hash__ = __hash__  # type: ignore[assignment]
+    if frozen:
+        names = frozenset(specs)
+
+        def __setattr__(self: Any, name: str, value: Any) -> None:
+            if type(self) is cls or name in names:
+                raise FrozenInstanceError(f"cannot assign to field {name!r}")
+            super(cls, self).__setattr__(name, value)
+
+        def __delattr__(self: Any, name: str) -> None:
+            if type(self) is cls or name in names:
+                raise FrozenInstanceError(f"cannot delete field {name!r}")
+            super(cls, self).__delattr__(name)
+
+        install("__setattr__", __setattr__)
+        install("__delattr__", __delattr__)
     if eq and not frozen and not explicit_hash:
         cls.__hash__ = None  # type: ignore[assignment]  # mutable and comparable: unhashable
     cls.__record_fields__ = specs  # type: ignore[attr-defined]
