@@ -22,7 +22,7 @@ from ._records import dataclass, field
 from typing import Iterable, Sequence
 
 from .passes import Finding
-from .passes.textutil import HADOLINT_PRAGMA
+from .passes.textutil import hadolint_pragma
 from .syntax import Dockerfile
 from .syntax.nodes import Instruction, Trivia
 
@@ -37,7 +37,6 @@ HADOLINT_RULES: dict[str, tuple[str, ...]] = {
 ALL = "*"
 
 _DOCKSLIM = re.compile(r"^dockslim\s*:\s*(ignore-file|ignore)\s*(?:\[([^\]]*)\])?\s*$", re.IGNORECASE)
-_HADOLINT = HADOLINT_PRAGMA
 
 
 def passes_for_hadolint(rule: str) -> set[str]:
@@ -62,7 +61,7 @@ def parse_comment(comment: str) -> Directive | None:
             return Directive(frozenset({ALL}), file_wide)
         ids = frozenset(x.strip().lower() for x in m.group(2).split(",") if x.strip())
         return Directive(ids, file_wide) if ids else None
-    m = _HADOLINT.match(comment.strip())
+    m = hadolint_pragma(comment)
     if m:
         ids: set[str] = set()
         for rule in m.group(2).split(","):

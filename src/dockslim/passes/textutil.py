@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..syntax import Dockerfile, Instruction
 
-# `# hadolint ignore=DL3008,SC2016` (or `global ignore=`): hadolint's inline pragma.
-HADOLINT_PRAGMA = re.compile(r"^hadolint\s+(global\s+)?ignore\s*=\s*([A-Za-z0-9_,\s]+)$", re.IGNORECASE)
-# Other linters' pragmas that, like hadolint's, apply to the instruction right below them.
-_NEXT_INSTRUCTION_PRAGMA = re.compile(
-    r"^(?:(?P<trivy>trivy)\s*:\s*ignore\s*:|(?P<checkov>checkov)\s*:\s*skip\s*="
-    r"|(?P<kics>kics-scan)\s+ignore-(?:line|block))", re.IGNORECASE)
+@lru_cache(maxsize=None)
+def _pragma_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    # Compiled on first use: most runs meet no comment that needs them (case-insensitive patterns
+    # cost ~1 ms each to compile at start-up).
+    hadolint = re.compile(r"^hadolint\s+(global\s+)?ignore\s*=\s*([A-Za-z0-9_,\s]+)$", re.IGNORECASE)
+    # Other linters' pragmas that, like hadolint's, apply to the instruction right below them.
+    others = re.compile(r"^(?:(?P<trivy>trivy)\s*:\s*ignore\s*:|(?P<checkov>checkov)\s*:\s*skip\s*="
+                        r"|(?P<kics>kics-scan)\s+ignore-(?:line|block))", re.IGNORECASE)
+    return hadolint, others
+
+
+def hadolint_pragma(comment: str) -> re.Match[str] | None:
+    """``# hadolint ignore=DL3008,SC2016`` or ``# hadolint global ignore=...`` (comment text without
+    ``#``): group 1 is ``global``, group 2 the rules."""
+    return _pragma_patterns()[0].match(comment.strip())
 
 
 def instruction_pragma(comment: str) -> str | None:
@@ -19,10 +29,12 @@ def instruction_pragma(comment: str) -> str | None:
     the next instruction only (``hadolint ignore=...``, ``trivy:ignore:...``, ``checkov:skip=...``,
     ``kics-scan ignore-line``); None for anything else, ``hadolint global ignore=`` included."""
     comment = comment.strip()
-    m = HADOLINT_PRAGMA.match(comment)
+    if "hadolint" not in comment.lower() and ":" not in comment and "kics" not in comment.lower():
+        return None
+    m = hadolint_pragma(comment)
     if m:
         return None if m.group(1) else "hadolint"
-    m = _NEXT_INSTRUCTION_PRAGMA.match(comment)
+    m = _pragma_patterns()[1].match(comment)
     return m.lastgroup if m else None
 
 
