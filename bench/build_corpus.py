@@ -7,7 +7,7 @@ brought here first as a bare git directory ``MIRROR/owner+name/repo`` (the tool 
 does that). From the newest commit of each, every file whose name is a Dockerfile — ``Dockerfile``,
 ``Dockerfile.*``, ``Dockerfile-*``, ``*.Dockerfile``, ``*.dockerfile``, ``Containerfile`` — is written to
 ``OUT_DIR/owner+name/<path with / as __>``; generator templates (``*.template``, Go/jq templates) are
-skipped, and byte-identical files are kept once (the first in source order). ``OUT_DIR/MANIFEST.tsv``
+skipped (by name or a ``templates`` folder), and byte-identical files are kept once (the first in source order). ``OUT_DIR/MANIFEST.tsv``
 records, per file: corpus name, repository, commit, path in the repository, git blob id. The same
 sources and snapshot commits give the same corpus, byte for byte.
 """
@@ -23,7 +23,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DOCKERFILE_NAME = re.compile(r"(?i)^(?:(?:docker|container)file(?:[._-].*)?|.+\.(?:docker|container)file)$")
-SKIP = re.compile(r"(?i)template|\.tmpl$|\.j2$|\.erb$|\.in$|\.m4$|\.orig$|\.rej$|\.md$|\.sh$|\.py$|\.ya?ml$|\.json$")
+# Generators and their inputs, not Dockerfiles: templates (Jinja, Go/jq, ERB, m4 ...), and source
+# files that merely have "dockerfile" in their name (docker-clojure's `dockerfile.clj`).
+SKIP = re.compile(r"(?i)\.(?:tmpl|tpl|j2|jinja2?|erb|in|m4|orig|rej|md|sh|py|clj|go|rs|ts|js|ya?ml|json)$")
+TEMPLATE_DIR = re.compile(r"(?i)(?:^|/)[^/]*templates?[^/]*/")
 
 
 def git(git_dir: Path, *args: str) -> bytes:
@@ -60,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             meta, path = line.decode("utf-8", "surrogateescape").split("\t", 1)
             mode, kind, blob = meta.split()
             name = path.rsplit("/", 1)[-1]
-            if kind != "blob" or mode == "120000" or not DOCKERFILE_NAME.match(name) or SKIP.search(name):
+            if (kind != "blob" or mode == "120000" or not DOCKERFILE_NAME.match(name) or SKIP.search(name)
+                    or "template" in name.lower() or TEMPLATE_DIR.search(path)):
                 continue
             if blob in seen:
                 continue
