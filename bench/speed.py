@@ -99,10 +99,23 @@ def bench_engine(files, repeat, mode):
     return {"seconds": best, "files_per_s": len(files) / best}
 
 
+def _seed_outside_repository() -> str:
+    """The seed Dockerfile copied to a fresh folder: a project without configuration, as most are.
+    (Inside this checkout, dockslim would read this repository's pyproject.toml looking for a
+    ``[tool.dockslim]`` table, and hadolint finds no config either way.)"""
+    folder = Path(tempfile.mkdtemp(prefix="dockslim-bench-seed-"))
+    target = folder / "Dockerfile"
+    shutil.copyfile(ROOT / "fixtures/seed/Dockerfile", target)
+    for name in ("requirement.txt", "requirements.txt"):
+        if (ROOT / "fixtures/seed" / name).exists():
+            shutil.copyfile(ROOT / "fixtures/seed" / name, folder / name)
+    return str(target)
+
+
 def cold_start(runs):
     script = Path(sys.executable).with_name("dockslim")
     exe = ([str(script)] if script.exists() else [sys.executable, "-m", "dockslim"]) + [
-        "fix", "--diff", str(ROOT / "fixtures/seed/Dockerfile")]
+        "fix", "--diff", _seed_outside_repository()]
     env = _python_env()
     subprocess.run(exe, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # bytecode
 
@@ -147,7 +160,7 @@ def _timed(cmd, env=None) -> dict:
 def tools(files, cold_runs):
     """The tools over the same files (given as arguments), and each one's cold start on one file."""
     paths = [p for p, _ in files]
-    one = str(ROOT / "fixtures/seed/Dockerfile")
+    one = _seed_outside_repository()
     py = _python_env()
     script = Path(sys.executable).with_name("dockslim")  # the console script users run
     dockslim = [str(script)] if script.exists() else [sys.executable, "-m", "dockslim"]
