@@ -103,13 +103,9 @@ def _seed_outside_repository() -> str:
     """The seed Dockerfile copied to a fresh folder: a project without configuration, as most are.
     (Inside this checkout, dockslim would read this repository's pyproject.toml looking for a
     ``[tool.dockslim]`` table, and hadolint finds no config either way.)"""
-    folder = Path(tempfile.mkdtemp(prefix="dockslim-bench-seed-"))
-    target = folder / "Dockerfile"
-    shutil.copyfile(ROOT / "fixtures/seed/Dockerfile", target)
-    for name in ("requirement.txt", "requirements.txt"):
-        if (ROOT / "fixtures/seed" / name).exists():
-            shutil.copyfile(ROOT / "fixtures/seed" / name, folder / name)
-    return str(target)
+    folder = Path(tempfile.mkdtemp(prefix="dockslim-bench-")) / "seed"
+    shutil.copytree(ROOT / "fixtures/seed", folder)  # with its build context
+    return str(folder / "Dockerfile")
 
 
 def cold_start(runs):
