@@ -203,13 +203,21 @@ def _play_one(job):
         original = play(before)
         diffs = compare(before, after, **kw)
     except Unsupported as exc:
-        return variant, path, "unplayable", str(exc).split(":")[0][:80]
+        return variant, path, "unplayable", _reason(str(exc))
     except Exception as exc:  # noqa: BLE001
-        return variant, path, "unplayable", f"harness error: {type(exc).__name__}"
+        return variant, path, "unplayable", f"harness error: {type(exc).__name__}: {_reason(str(exc))}"
     if diffs:
         return variant, path, "different", diffs[:3]
     return variant, path, ("same, played to the end" if not original.failed
                            else "same, up to a failure both share"), original.failed_line
+
+
+def _reason(message: str) -> str:
+    """A harness message as a reason to count: its first line, without the `line N:` prefix and
+    with quoted names and numbers folded, so that the same cause in many files counts once."""
+    first = re.sub(r"^line \d+: ", "", message.splitlines()[0] if message else "")
+    first = re.sub(r"'[^']*'|\"[^\"]*\"", "'...'", first)
+    return re.sub(r"\d+", "N", first)[:90]
 
 
 def _run_isolated(work, jobs: int):

@@ -144,7 +144,10 @@ class _Player:
         self.log: list[str] = []
         self.index_of = {id(ins): i for i, ins in enumerate(self.dockerfile.instructions)}
         self.cache_mounts = workspace / "cache-mounts"
-        self.global_args = self._global_args()
+        try:
+            self.global_args = self._global_args()
+        except _BuildFailed as exc:  # BuildKit stops there too: nothing of the build to compare
+            raise Unsupported(f"{exc} (a global ARG that does not expand is not played)") from exc
 
     # --- stages -------------------------------------------------------------------------------
 
@@ -208,7 +211,11 @@ class _Player:
         played: dict[int, _StageState] = {}
         failed: _BuildFailed | None = None
         state: _StageState | None = None
-        for index in self._needed(stages, target_stage):
+        try:
+            needed = self._needed(stages, target_stage)
+        except _BuildFailed as exc:  # e.g. `FROM ${BASE:?}` without the build argument
+            raise Unsupported(f"{exc} (a FROM that needs a build argument is not played)") from exc
+        for index in needed:
             try:
                 state = self._play_stage(stages, stages[index], played)
             except _BuildFailed as exc:

@@ -329,3 +329,12 @@ def test_maintainer_as_label_accepts_only_the_declared_move():
     assert compare(before, moved, normalize_config=maintainer_as_label) == []
     changed = 'FROM debian\nLABEL maintainer="John <j@x>"\nRUN touch /a\n'
     assert_differs(before, changed, "image labels", normalize_config=maintainer_as_label)
+
+
+@pytest.mark.parametrize("text", [
+    "ARG V=${opt:imageVariant}\nFROM debian\nRUN true\n",  # a devcontainer template, not a Dockerfile
+    "FROM ${BASE:?set BASE}\nRUN true\n",
+])
+def test_a_build_that_cannot_start_is_unsupported_not_a_crash(text):
+    with pytest.raises(Unsupported):
+        play(text)
