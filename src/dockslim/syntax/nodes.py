@@ -219,7 +219,11 @@ class Dockerfile:
 
     @property
     def instructions(self) -> tuple[Instruction, ...]:
-        return tuple(i for i in self.items if isinstance(i, Instruction))
+        cached = self.__dict__.get("_instructions")  # asked by every pass, many times: build once
+        if cached is None:
+            cached = tuple(i for i in self.items if isinstance(i, Instruction))
+            self.__dict__["_instructions"] = cached
+        return cached
 
     @property
     def newline(self) -> str:

@@ -121,6 +121,7 @@ _MAX_DEPTH = 120  # nesting deeper than this is opaque (and keeps us off the rec
 # ``{a,b}`` / ``{1..3}``: bash expands it, dash does not -> no single literal value.
 _BRACE_EXPANSION = re.compile(r"\{[^{}\s]*(,|\.\.)[^{}\s]*\}")
 _GLOB_CHARS = frozenset("*?[")
+_WORD_SPECIAL = re.compile(r"[\\`$~{*?\[]")  # what _unquoted_word has to look at
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SHORT_CLUSTER = re.compile(r"-[A-Za-z0-9]+\Z")
 
@@ -1077,6 +1078,8 @@ def _test_tokens(node: Node) -> list[Node]:
 
 def _unquoted_word(raw: str) -> tuple[str | None, bool]:
     """Quote removal for an unquoted word: ``a\\ b`` -> ``a b``; ``~`` and ``{a,b}`` -> None."""
+    if not _WORD_SPECIAL.search(raw):  # most words: nothing to remove, no glob
+        return raw, False
     if raw.startswith("~") or _BRACE_EXPANSION.search(raw):
         return None, False
     if "=~" in raw or ":~" in raw:
