@@ -107,16 +107,24 @@ def _emit(done: _FileDone) -> None:
         echo(chunk, nl=False)
 
 
-def _fix_one(job) -> _FileDone:
-    path, passes, options, context, diff, structured, quiet = job
+def _started(report: FileReport, options: Options, structured: bool, mode: str) -> _FileDone:
+    """A file's record with what every command does first: its view for structured formats, and
+    its error (counted, and printed unless a structured format carries it)."""
     done = _FileDone()
-    report = fix_file(path, passes, options, context)
     if structured:
-        done.view = FileView(report, options, "fix")
+        done.view = FileView(report, options, mode)
     if report.error is not None:
         done.errors += 1
         if not structured:
             done.err.append(str(report.error))
+    return done
+
+
+def _fix_one(job) -> _FileDone:
+    path, passes, options, context, diff, structured, quiet = job
+    report = fix_file(path, passes, options, context)
+    done = _started(report, options, structured, "fix")
+    if report.error is not None:
         return done
     result = report.result
     assert result is not None
@@ -188,14 +196,9 @@ def _colour_diff(line: str) -> str:
 
 def _check_one(job) -> _FileDone:
     path, passes, options, context, structured, quiet = job
-    done = _FileDone()
     report = check_file(path, passes, options, context)
-    if structured:
-        done.view = FileView(report, options, "check")
+    done = _started(report, options, structured, "check")
     if report.error is not None:
-        done.errors += 1
-        if not structured:
-            done.err.append(str(report.error))
         return done
     shown = "<stdin>" if path == "-" else path
     for f in report.findings:
