@@ -191,8 +191,7 @@ class MergeRuns(Pass):
             elif i > 0 and not body.script.is_and_chain:
                 text = f"{{ {text}; }}"
                 reasons.append(f"line {body.ins.start_line} is grouped to keep its exit status")
-            elif last and i > 0 and body.script.statements[0].kind == "assignment" \
-                    and not body.script.ends_with_comment:
+            elif last and i > 0 and body.script.leads_with_assignment and not body.script.ends_with_comment:
                 # ShellCheck (inside hadolint) trusts `v=1.2 && curl .../$v` only while the
                 # assignment heads its `&&` list; a group keeps it there (else a new SC2086).
                 text = f"{{ {text}; }}"

@@ -393,6 +393,13 @@ class Script:
         return tuple(groups)
 
     @property
+    def leads_with_assignment(self) -> bool:
+        """The body starts with a bare assignment in the main shell (``v=1.2 && curl .../$v``),
+        however tree-sitter groups what follows (a redirect at the end nests the whole list)."""
+        first = min(self.commands, key=lambda c: c.start, default=None)
+        return first is not None and not first.argv and bool(first.assignments) and not first.context
+
+    @property
     def has_background_job(self) -> bool:
         """Something runs in the background (`&`), concurrently with what follows."""
         return any(reason is BACKGROUND_REASON for _, reason in self.state_changes())
