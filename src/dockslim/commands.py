@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
-from ._records import dataclass, field
 from typing import Optional
 
+from ._records import dataclass, field
 from .batch import default_jobs, run_ordered
 from .config import ConfigError, Flags, Resolver, merge
 from .engine import FileReport, check_file, default_context, fix_file, resolve_passes

@@ -12,9 +12,10 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from ._records import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
+
+from ._records import dataclass, field
 
 CONFIG_NAMES = (".dockslim.toml", "pyproject.toml")
 CACHE_STYLES = ("cleanup", "mount")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from ._records import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from ._records import dataclass
 from .fixer import FixError, FixResult, fix_text, run_passes
 from .io import InputError, read_source
 from .passes import REGISTRY, Context, Finding, Options, Pass

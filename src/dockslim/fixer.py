@@ -7,11 +7,11 @@ caller leaves the user's file alone.
 
 from __future__ import annotations
 
-from ._records import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from . import suppress
+from ._records import dataclass, replace
 from .passes import Context, Edit, Finding, Fix, Options, Pass, Safety
 from .syntax import Dockerfile, ParseError, parse
 

@@ -9,8 +9,9 @@ import os
 import stat
 import sys
 import tempfile
-from ._records import dataclass
 from pathlib import Path
+
+from ._records import dataclass
 
 # Folders never searched for Dockerfiles.
 SKIP_DIRS = frozenset({

@@ -18,9 +18,9 @@ alone rather than guessing how to regroup them.
 from __future__ import annotations
 
 import re
-from ._records import dataclass, field
 from typing import Iterable, Sequence
 
+from ._records import dataclass, field
 from .passes import Finding
 from .passes.textutil import hadolint_pragma
 from .syntax import Dockerfile

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from .._records import dataclass
 from pathlib import Path
 from typing import Iterator
 
 from .. import __version__
+from .._records import dataclass
 from ..engine import FileReport
 from ..fixer import applicable
 from ..passes import Edit, Finding, Options, Safety, by_id

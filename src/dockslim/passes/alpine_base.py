@@ -3,9 +3,9 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from .._records import dataclass, field
 from typing import Iterator
 
+from .._records import dataclass, field
 from ..syntax import Dockerfile, Instruction, Stage
 from ..syntax.expand import ExpandError, expand
 from ..syntax.shell import Command, Script, Word

@@ -8,9 +8,10 @@ into its Alpine counterpart or a reason why there is none.
 from __future__ import annotations
 
 import re
-from .._records import dataclass, field
 from functools import lru_cache
 from typing import Any
+
+from .._records import dataclass, field
 
 _VERSION = re.compile(r"^\d+(\.\d+)*([a-z]+\d*)?$|^\d+(\.\d+)*_\d+$|^\d+u\d+$")
 _BUILD = re.compile(r"^b\d+$")  # eclipse-temurin `8u392-b08`

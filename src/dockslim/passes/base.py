@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import enum
 import re
-from .._records import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Iterator
 
+from .._records import dataclass, field
 from ..syntax import Dockerfile
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from .._records import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from .._records import dataclass
 
 IGNORE_FILE = ".dockerignore"
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from .._records import dataclass, field
 from typing import Callable, Iterator
 
+from .._records import dataclass, field
 from ..syntax import Dockerfile, Instruction, Stage
 from ..syntax.shell import Command, Script, Word
 from .base import Context, Edit, Finding, Fix, Pass, Safety

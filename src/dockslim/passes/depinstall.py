@@ -16,11 +16,10 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from .._records import dataclass, field
 
+from .._records import dataclass, field
 from ..syntax.shell import Command, Script
 from .buildcontext import ContextView
-
 
 
 def _toml_module():

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
-from .._records import dataclass
 from typing import Iterator
 
+from .._records import dataclass
 from ..syntax import Dockerfile, Instruction, Trivia
 from ..syntax.shell import Command, Script
 from .base import Context, Edit, Finding, Fix, Pass, Safety
-from .shellquery import cleanup_order, enables_errexit, order_violations, run_script, stage_items, unreadable_reason
+from .shellquery import (
+    cleanup_order,
+    enables_errexit,
+    order_violations,
+    run_script,
+    stage_items,
+    unreadable_reason,
+)
 from .shellquery import shell_errexit as shell_errexit_of
 from .textutil import continuation_indent, instruction_pragma
 

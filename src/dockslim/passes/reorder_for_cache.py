@@ -2,13 +2,19 @@ from __future__ import annotations
 
 import posixpath
 import re
-from .._records import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from .._records import dataclass
 from ..syntax import Instruction
 from .base import Context, Edit, Finding, Fix, Pass, Safety, same_case
-from .buildcontext import IGNORE_FILE, ContextView, context_view, parse_ignore, is_ignored
+from .buildcontext import (
+    IGNORE_FILE,
+    ContextView,
+    context_view,
+    is_ignored,
+    parse_ignore,
+)
 from .depinstall import Needs, Refusal, analyse_run, is_dependency_install
 from .shellquery import run_script
 

@@ -11,8 +11,9 @@ Offsets are ``str`` indices into the whole source text (BOM included); lines are
 from __future__ import annotations
 
 from bisect import bisect_right
-from .._records import dataclass, field
 from typing import Iterator, Union
+
+from .._records import dataclass, field
 
 # Instructions that BuildKit knows; anything else parses (BuildKit ignores it at parse time) but is
 # reported by the CLI as "unknown instruction".

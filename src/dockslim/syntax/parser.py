@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from .._records import dataclass
 
+from .._records import dataclass
 from .nodes import (
     Directive,
     Dockerfile,

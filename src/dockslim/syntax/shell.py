@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from .._records import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+
+from .._records import dataclass, field
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; tree_sitter is imported lazily
     from tree_sitter import Node, Parser
