@@ -16,7 +16,8 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Optional
 
-FORMATS = ("text", "json", "sarif", "github", "rdjson")  # as dockslim.output.FORMATS (a test checks)
+from .output import FORMATS  # a constant; the renderers load on demand
+
 
 # option -> (parameter, kind); kind: "value", "multi" (repeatable value) or the flag's value.
 _COMMON: dict[str, tuple[str, Any]] = {

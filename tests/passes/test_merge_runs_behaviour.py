@@ -54,6 +54,8 @@ HAZARDS = [
     "{ pip install g; pip install h; }", "apt-get update", "apt-get install -y curl",
     "if [ -n \"$A\" ]; then pip install cond; fi", "for x in 1 2; do echo $x >> /loop; done",
     "ls /w > /list 2>/dev/null || true", "touch /x # trailing comment", "echo hi | pip install -r /dev/stdin",
+    # led by an assignment, ending in a redirect (grouped when last, isolated otherwise)
+    "v=1.2 && pip install tool==$v && echo \"$v\" > /v",
 ]
 
 
@@ -63,8 +65,11 @@ def run_sequences(draw):
     lines = ["FROM debian:bookworm", "RUN mkdir -p /w"]
     for body in bodies:
         lines.append(f"RUN {body}")
-        if draw(st.integers(0, 5)) == 0:
+        roll = draw(st.integers(0, 7))
+        if roll == 0:
             lines.append("# a comment between")
+        elif roll == 1:
+            lines.append("# hadolint ignore=SC2016")  # keeps the next RUN alone
     return "\n".join(lines) + "\n"
 
 
