@@ -35,13 +35,13 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from dockslim.engine import resolve_passes, validate  # noqa: E402
-from dockslim.fixer import FixError, fix_text  # noqa: E402
-from dockslim.io import InputError  # noqa: E402
-from dockslim.passes import Options  # noqa: E402
-from dockslim.syntax import ParseError, parse  # noqa: E402
+from speed import load_corpus
 
-from speed import load_corpus  # noqa: E402
+from dockslim.engine import resolve_passes, validate
+from dockslim.fixer import FixError, fix_text
+from dockslim.io import InputError
+from dockslim.passes import Options
+from dockslim.syntax import ParseError, parse
 
 # hadolint rules about image size and build cache: what dockslim should lower, never raise.
 SIZE_CACHE_RULES = ("DL3009", "DL3015", "DL3019", "DL3020", "DL3042", "DL3059", "DL3060", "DL3032",
@@ -320,7 +320,7 @@ def main() -> int:
     ap.add_argument("--json")
     ap.add_argument("--markdown")
     a = ap.parse_args()
-    ids = lambda s: [x for x in s.split(",") if x]  # noqa: E731
+    ids = lambda s: [x for x in s.split(",") if x]
     files = [f for folder in a.corpus for f in load_corpus(folder)]
     r, changed = run(files, ids(a.select), ids(a.ignore), a.unsafe_fixes)
     if not a.no_hadolint:

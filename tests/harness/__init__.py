@@ -29,13 +29,44 @@ from .compare import (
     is_command,
     maintainer_as_label,
 )
-from .player import BuildResult, FileInfo, HarnessError, Layer, Unsupported, play
-from .rootfs import RootUnavailable, unavailable_reason
+from .player import (
+    BuildResult,
+    FileInfo,
+    HarnessError,
+    Layer,
+    Leftover,
+    Unsupported,
+    play,
+)
+from .points import ShellPoint, pair_points, shell_points
+from .rootfs import RootUnavailable, shells_differ, unavailable_reason
 from .standins import STANDIN_NAMES, Call
 
 __all__ = [
-    "BuildResult", "CACHE_PATHS", "Call", "FileInfo", "HarnessError", "Layer", "RootUnavailable",
-    "STANDIN_NAMES", "Unsupported", "assert_same_behaviour", "cache_files_in_any_layer", "chain",
-    "compare", "drop_calls", "drop_env", "drop_flags", "file_differences", "is_command", "maintainer_as_label", "play",
+    "CACHE_PATHS",
+    "STANDIN_NAMES",
+    "BuildResult",
+    "Call",
+    "FileInfo",
+    "HarnessError",
+    "Layer",
+    "Leftover",
+    "RootUnavailable",
+    "ShellPoint",
+    "Unsupported",
+    "assert_same_behaviour",
+    "cache_files_in_any_layer",
+    "chain",
+    "compare",
+    "drop_calls",
+    "drop_env",
+    "drop_flags",
+    "file_differences",
+    "is_command",
+    "maintainer_as_label",
+    "pair_points",
+    "play",
+    "shell_points",
+    "shells_differ",
     "unavailable_reason",
 ]

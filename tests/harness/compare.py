@@ -1,8 +1,11 @@
 """Judge a rewrite: play the original and the rewritten Dockerfile and compare what they did.
 
-Two builds behave the same when, with no failure and again with each recorded call failing in turn:
-both fail or both succeed, they record the same calls (argv, cwd, environment, umask) up to that
-point, and when they succeed they leave the same files (content, mode, owner) and image metadata.
+Two builds behave the same when, with no failure, again with each recorded call failing in turn, and
+again with each command, builtin and redirect of the RUNs the rewrite changed failing in turn
+(:mod:`points`, matched between the two builds by text): both fail or both succeed, they record the
+same calls (argv, cwd, environment, umask, the daemons running) up to that point, the RUNs leave
+the same processes running at the same points, and when they succeed they leave the same files
+(content, mode, owner) and image metadata.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from dataclasses import replace
 import pytest
 
 from . import rootfs
-from .player import BuildResult, Layer, Snapshot, Unsupported, play
+from .player import BuildResult, Layer, Leftover, Snapshot, Unsupported, play
+from .points import pair_points
 from .standins import Call
 
 # Where package managers keep caches and indexes that a slim image should not ship. A cleanup
@@ -67,6 +71,7 @@ def assert_same_behaviour(
     allow_call_diff: CallDiffAllowed | None = None,
     normalize_config: ConfigNormalizer | None = None,
     inject_failures: bool = True,
+    shell_points: str = "changed",
 ) -> None:
     """Fail the test when ``rewritten`` does not build like ``original``; skip when it cannot tell.
 
@@ -75,12 +80,15 @@ def assert_same_behaviour(
     ``apt-get clean`` the rewrite added). ``allow_call_diff(orig, new)`` accepts a pair of calls at
     the same position that still differ. Dropped calls are not failure-injected.
     ``normalize_config`` maps each build's image metadata before comparing (e.g.
-    :func:`maintainer_as_label`).
+    :func:`maintainer_as_label`). ``shell_points`` says which commands, builtins and redirects
+    are failed besides stand-in calls: those of the RUNs the rewrite ``"changed"``, ``"all"``, or
+    ``"none"``.
     """
     differences = compare(
         original, rewritten, context_dir=context_dir, build_args=build_args, target=target,
         ignore_paths=ignore_paths, normalize_call=normalize_call, allow_call_diff=allow_call_diff,
-        normalize_config=normalize_config, inject_failures=inject_failures, skip=True,
+        normalize_config=normalize_config, inject_failures=inject_failures,
+        shell_points=shell_points, skip=True,
     )
     if differences:
         raise AssertionError("the rewrite changes what the build does:\n- " + "\n- ".join(differences))
@@ -98,23 +106,31 @@ def compare(
     allow_call_diff: CallDiffAllowed | None = None,
     normalize_config: ConfigNormalizer | None = None,
     inject_failures: bool = True,
+    shell_points: str = "changed",
     skip: bool = False,
+    stats: dict[str, int] | None = None,
 ) -> list[str]:
     """The ways ``rewritten`` builds differently from ``original`` (empty when it does not).
 
     With ``skip`` a machine without chroot or a Dockerfile the harness cannot play skips the
     current test; otherwise :class:`rootfs.RootUnavailable` / :class:`Unsupported` propagate.
+    ``stats``, when given, is filled with how many failures were injected of each kind.
     """
+    if shell_points not in ("changed", "all", "none"):
+        raise ValueError(f"shell_points must be 'changed', 'all' or 'none', not {shell_points!r}")
+    counts = stats if stats is not None else {}
+    for key in ("call injections", "shell injections", "shell points unmatched"):
+        counts.setdefault(key, 0)
     if skip:
         reason = rootfs.unavailable_reason()
         if reason:
             pytest.skip(f"behaviour harness unavailable: {reason}")
 
-    def both(fail_at: tuple[int, int] | None = None) -> tuple[BuildResult, BuildResult]:
+    def both(fail_at: tuple[int, int] | None = None, inject=(None, None)) -> tuple[BuildResult, BuildResult]:
         kw = dict(context_dir=context_dir, build_args=build_args, target=target)
         try:
-            return (play(original, fail_at_call=fail_at and fail_at[0], **kw),
-                    play(rewritten, fail_at_call=fail_at and fail_at[1], **kw))
+            return (play(original, fail_at_call=fail_at and fail_at[0], inject=inject[0], **kw),
+                    play(rewritten, fail_at_call=fail_at and fail_at[1], inject=inject[1], **kw))
         except Unsupported as exc:
             if skip:
                 pytest.skip(f"behaviour harness cannot play this Dockerfile: {exc}")
@@ -128,8 +144,21 @@ def compare(
     kept_r = _kept(base_r.calls, normalize_call)
     for (index_o, call), (index_r, _) in zip(kept_o, kept_r):
         res_o, res_r = both((index_o + 1, index_r + 1))
+        counts["call injections"] += 1
         found = _differences(res_o, res_r, ignore_paths, normalize_call, allow_call_diff, normalize_config)
         differences.extend(f"when call #{index_o + 1} fails ({call.describe()}): {d}" for d in found)
+    if shell_points == "none":
+        return differences
+    pairs, unmatched = pair_points(original, rewritten, changed_only=shell_points == "changed")
+    counts["shell points unmatched"] += unmatched
+    ran_o, ran_r = set(base_o.ran), set(base_r.ran)
+    for point_o, point_r in pairs:
+        if point_o.instruction not in ran_o and point_r.instruction not in ran_r:
+            continue  # after the failure both builds share, or in a stage the target does not need
+        res_o, res_r = both(inject=(point_o, point_r))
+        counts["shell injections"] += 1
+        found = _differences(res_o, res_r, ignore_paths, normalize_call, allow_call_diff, normalize_config)
+        differences.extend(f"when {point_o.describe()} fails: {d}" for d in found)
     return differences
 
 
@@ -161,6 +190,10 @@ def _differences(
     )
     if call_diff:
         out.append(call_diff)
+    left_o, left_r = _left_running(res_o, normalize), _left_running(res_r, normalize)
+    if left_o != left_r:
+        out.append(f"processes left running when a RUN ends: original {_left_text(res_o, normalize)}, "
+                   f"rewrite {_left_text(res_r, normalize)}")
     if not res_o.failed and not res_r.failed:
         out.extend(file_differences(res_o.files, res_r.files, ignore_paths))
         config_o, config_r = res_o.config, res_r.config
@@ -170,6 +203,21 @@ def _differences(
             if config_o.get(key) != config_r.get(key):
                 out.append(f"image {key}: {config_o.get(key)!r} became {config_r.get(key)!r}")
     return out
+
+
+def _left_running(result: BuildResult, normalize: CallNormalizer | None) -> list[tuple[int, tuple[str, ...]]]:
+    """What each RUN left running, placed by the number of (compared) calls made before it ended."""
+    kept = [i for i, _ in _kept(result.calls, normalize)]
+    return [(sum(1 for i in kept if i < left.after_call), left.names) for left in result.left_running]
+
+
+def _left_text(result: BuildResult, normalize: CallNormalizer | None) -> str:
+    if not result.left_running:
+        return "nothing"
+    items: list[Leftover] = result.left_running
+    placed = _left_running(result, normalize)
+    return "; ".join(f"{', '.join(left.names)} (RUN at line {left.line}, after call #{n})"
+                     for left, (n, _) in zip(items, placed))
 
 
 def _call_difference(calls_o: Sequence[Call], calls_r: Sequence[Call], allow: CallDiffAllowed | None) -> str | None:
@@ -192,6 +240,8 @@ def _call_text(call: Call, other: Call) -> str:
     changed = {k: env.get(k) for k in set(env) | set(other_env) if env.get(k) != other_env.get(k)}
     if changed:
         text += f" env {changed}"
+    if call.daemons != other.daemons:
+        text += f" daemons running {list(call.daemons)}"
     return text
 
 

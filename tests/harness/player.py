@@ -1,10 +1,15 @@
 """Play a Dockerfile the way ``docker build`` would, inside a throw-away chroot, and record it.
 
 Each stage the target needs is played in its own root (a clone of the session's base root, or of
-the stage it is built FROM). RUN gets a fresh shell per instruction, the WORKDIR as cwd, ENV + ARG
-as environment and umask 022; USER is recorded but not switched. Package managers, network tools and
-compilers are recording stand-ins (see ``standins.sh``), so a play is hermetic and takes a few ms
-per instruction. What the build *did* comes back as a :class:`BuildResult`.
+the stage it is built FROM). RUN gets a fresh shell per instruction -- ``/bin/sh`` as the root has it
+then, so a RUN that points it at bash changes the interpreter of the later ones -- the WORKDIR as
+cwd, ENV + ARG as environment and umask 022; USER is recorded but not switched. Package managers,
+network tools and compilers are recording stand-ins (see ``standins.sh``), so a play is hermetic and
+takes a few ms per instruction. What a RUN leaves running is recorded and killed when the RUN ends,
+as Docker stops the RUN's container. What the build *did* comes back as a :class:`BuildResult`.
+
+A play can be made to fail at one stand-in call (``fail_at_call``) or at one command, builtin or
+redirect of a RUN body (``inject``, a :class:`points.ShellPoint`).
 """
 
 from __future__ import annotations
@@ -13,23 +18,26 @@ import fnmatch
 import glob
 import hashlib
 import os
-import resource
 import posixpath
+import resource
 import shutil
+import signal
 import stat
 import subprocess
 import tarfile
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockslim.syntax import Instruction, parse
+from dockslim.syntax.expand import ExpandError, expand
 
 from . import rootfs, standins
+from .points import ShellPoint
 from .standins import HARNESS_DIR, Call
-from dockslim.syntax.expand import ExpandError, expand
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 RUN_TIMEOUT = 30  # seconds; fixtures run stand-ins, so anything near this is a hung fixture
@@ -37,6 +45,9 @@ EXCLUDED_TOP = frozenset({HARNESS_DIR, "proc", "dev"})  # never part of the comp
 
 
 _MAX_FILE_BYTES = 256 * 1024 * 1024  # per file a RUN writes (RLIMIT_FSIZE)
+# After a RUN's shell exits, how long its background jobs that are not stand-in daemons get to end
+# on their own (a `sleep 1 &` still running) before they count as left running.
+_SETTLE_SECONDS = 0.5
 
 
 class Unsupported(Exception):
@@ -71,6 +82,15 @@ class Layer:
     files: Snapshot
 
 
+@dataclass(frozen=True)
+class Leftover:
+    """Processes a RUN left running when its shell exited (Docker kills them with the container)."""
+
+    line: int  # the RUN's first line
+    after_call: int  # how many calls the build had made when the RUN ended
+    names: tuple[str, ...]  # sorted: a stand-in daemon's name, else the program's
+
+
 @dataclass
 class BuildResult:
     """What playing a Dockerfile did, in terms a rewrite must keep."""
@@ -83,6 +103,8 @@ class BuildResult:
     failed_line: int | None = None
     failure: str | None = None  # why the build failed (exit status and output tail)
     log: list[str] = field(default_factory=list)  # output of each RUN, for messages
+    ran: list[int] = field(default_factory=list)  # instruction index of every RUN started, in order
+    left_running: list[Leftover] = field(default_factory=list)  # per RUN that left something
 
     @property
     def failed(self) -> bool:
@@ -114,8 +136,11 @@ def play(
     build_args: Mapping[str, str] | None = None,
     target: str | None = None,
     fail_at_call: int | None = None,
+    inject: ShellPoint | None = None,
 ) -> BuildResult:
-    """Play ``text`` and return what it did. ``fail_at_call`` (1-based) makes that call exit 1.
+    """Play ``text`` and return what it did. ``fail_at_call`` (1-based) makes that call exit 1;
+    ``inject`` (a point of :func:`points.shell_points` of ``text``) makes that command or redirect
+    fail wherever it runs.
 
     Raises :class:`Unsupported` for features the harness cannot play and
     :class:`rootfs.RootUnavailable` when the machine cannot chroot.
@@ -125,13 +150,14 @@ def play(
         raise rootfs.RootUnavailable(reason)
     workspace = Path(tempfile.mkdtemp(prefix="play-", dir=rootfs.base_root().parent))
     try:
-        return _Player(text, context_dir, build_args or {}, target, fail_at_call, workspace).play()
+        return _Player(text, context_dir, build_args or {}, target, fail_at_call, workspace, inject).play()
     finally:
         rootfs.remove(workspace)
 
 
 class _Player:
-    def __init__(self, text, context_dir, build_args, target, fail_at_call, workspace: Path):
+    def __init__(self, text, context_dir, build_args, target, fail_at_call, workspace: Path,
+                 inject: ShellPoint | None = None):
         self.dockerfile = parse(text)
         self.escape = self.dockerfile.escape
         self.context = Path(context_dir) if context_dir is not None else workspace / "empty-context"
@@ -140,8 +166,11 @@ class _Player:
         self.target = target
         self.fail_at_call = fail_at_call
         self.workspace = workspace
+        self.inject = inject
         self.calls: list[Call] = []
         self.log: list[str] = []
+        self.ran: list[int] = []
+        self.left_running: list[Leftover] = []
         self.index_of = {id(ins): i for i, ins in enumerate(self.dockerfile.instructions)}
         self.cache_mounts = workspace / "cache-mounts"
         try:
@@ -234,6 +263,8 @@ class _Player:
             layers=list(layers),
             config=final.config if final is not None and not failed else {},
             log=self.log,
+            ran=self.ran,
+            left_running=self.left_running,
         )
 
     def _play_stage(self, stages, stage, played: dict[int, _StageState]) -> _StageState:
@@ -364,7 +395,13 @@ class _Player:
                 return [*state.shell, first.content]
             body = ins.args + "\n" + "".join(h.content + h.name + "\n" for h in ins.heredocs)
             return [*state.shell, body]
-        return [*state.shell, ins.args]
+        body = ins.args
+        point = self.inject
+        if point is not None and point.instruction == self.index_of[id(ins)]:
+            if body[point.start:point.end] != point.text:
+                raise HarnessError(f"line {ins.start_line}: injection point {point.describe()} is not in this RUN")
+            body = body[:point.start] + point.replacement(state.shell) + body[point.end:]
+        return [*state.shell, body]
 
     def _run(self, state: _StageState, ins: Instruction) -> None:
         env = self._scope(state)
@@ -374,6 +411,7 @@ class _Player:
         mounts = self._mount(state, ins)
         self._ensure_dir(state.root, state.workdir)
         standins.prepare(state.root, len(self.calls), self.fail_at_call)
+        self.ran.append(self.index_of[id(ins)])
         root, cwd = str(state.root), state.workdir
 
         def enter() -> None:
@@ -390,6 +428,7 @@ class _Player:
                                         stdout=out, stderr=subprocess.STDOUT)
             except FileNotFoundError:
                 status = 127
+                left = ()
                 out.write(f"exec: {argv[0]}: not found\n".encode())
             else:
                 # A blocking wait with a watchdog: Popen.wait(timeout) polls with sleeps, which
@@ -401,12 +440,15 @@ class _Player:
                     status = proc.wait()
                 finally:
                     watchdog.cancel()
+                    left = _stop_left_running(state.root)
                 if timed_out.is_set():
                     raise HarnessError(f"line {ins.start_line}: RUN did not finish in {RUN_TIMEOUT}s")
             out.seek(0)
             output = out.read().decode("utf-8", "replace")
         self._unmount(state, mounts)
         self.calls.extend(standins.collect(state.root, ins.start_line))
+        if left:
+            self.left_running.append(Leftover(ins.start_line, len(self.calls), left))
         self.log.append(f"line {ins.start_line}: {ins.text.splitlines()[0]}\n{output}")
         if status != 0:
             tail = "\n".join(output.splitlines()[-5:])
@@ -597,6 +639,59 @@ class _Player:
         if self.fail_at_call == len(self.calls):
             raise _BuildFailed(ins, f"line {ins.start_line}: injected failure downloading {url}")
         return f"# harness stand-in download of {url}\n".encode()
+
+
+def _processes_in(root: Path) -> list[int]:
+    """Pids of the live processes whose root directory is ``root`` (a RUN's, after chroot)."""
+    want = str(root)
+    pids = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry.name}/root") == want:
+                    pids.append(int(entry.name))
+            except OSError:  # gone, or a zombie (no root any more)
+                pass
+    return pids
+
+
+def _program(pid: int) -> str:
+    """A process's program name: a script's own name rather than its interpreter's."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = fh.read().decode("utf-8", "replace").split("\0")
+    except OSError:
+        return "?"
+    name = argv[0].rsplit("/", 1)[-1]
+    if name in ("sh", "dash", "bash") and len(argv) > 1 and argv[1] and not argv[1].startswith("-"):
+        return argv[1].rsplit("/", 1)[-1]
+    return name or "?"
+
+
+def _stop_left_running(root: Path) -> tuple[str, ...]:
+    """Kill what a RUN left running in ``root`` and say what it was.
+
+    Stand-in daemons are registered and never end by themselves; other leftovers get
+    ``_SETTLE_SECONDS`` to end (or, if they are starting a daemon, to register) first.
+    """
+    deadline = time.monotonic() + _SETTLE_SECONDS
+    while True:
+        pids = _processes_in(root)
+        daemons = standins.daemons(root)
+        if all(pid in daemons for pid in pids) or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    names = tuple(sorted(daemons.get(pid) or _program(pid) for pid in pids))
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 5
+    while _processes_in(root) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    standins.clear_daemons(root)
+    return names
 
 
 def _copy_config(config: dict) -> dict:

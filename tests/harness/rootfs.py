@@ -1,7 +1,10 @@
 """A minimal, throw-away root filesystem to play Dockerfile stages in with ``chroot``.
 
 The *base root* is built once per session from the host's own binaries (dash, bash, coreutils and a
-few text tools, plus the shared libraries ``ldd`` names) and the recording stand-ins. Each stage then
+few text tools, plus the shared libraries ``ldd`` names) and the recording stand-ins. As in Debian's
+images, ``/bin/sh`` is a symlink to dash and bash is there too, so a RUN that points ``/bin/sh`` at
+bash really changes the interpreter of every later RUN (``[[ ]]``, ``source``, arrays and
+``set -o pipefail`` work under one and fail under the other). Each stage then
 gets a *clone*: big binaries are hard-linked (cloning is a few ms), everything small is copied, so a
 RUN that edits ``/etc/passwd`` edits its own copy. A RUN that rewrites a hard-linked binary in place
 would corrupt the base; :func:`clone` records their inodes so the player can refuse such a play.
@@ -143,6 +146,10 @@ def _build_base(root: Path) -> Path:
         libraries.update(_shared_libraries(host))
     if not (root / "usr/bin/sh").exists():
         raise RootUnavailable("no /bin/sh on the host to copy into the harness root")
+    if (root / "usr/bin/dash").exists():
+        # Debian's layout (dpkg's diversion of /bin/sh): a symlink a RUN can repoint at bash.
+        (root / "usr/bin/sh").unlink()
+        (root / "usr/bin/sh").symlink_to("dash")
     for lib in sorted(libraries):
         _copy_into(root, Path(lib).resolve(), lib)
     standins.install(root)
@@ -153,6 +160,17 @@ def _build_base(root: Path) -> Path:
     shutil.copyfile(Path(__file__).with_name("mktemp.sh"), mktemp)
     os.chmod(mktemp, 0o755)
     return root
+
+
+def shells_differ() -> str | None:
+    """Why the base root cannot show a change of ``/bin/sh`` (None when dash and bash are both
+    there and ``/bin/sh`` is dash)."""
+    root = base_root()
+    if not (root / "usr/bin/bash").exists():
+        return "the host has no bash to copy into the harness root"
+    if not (root / "usr/bin/sh").is_symlink() or os.readlink(root / "usr/bin/sh") != "dash":
+        return "the host has no dash: /bin/sh in the harness root is not Debian's"
+    return None
 
 
 def _make_devices(root: Path) -> None:

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Recording stand-in for package managers, network tools and compilers (dockslim behaviour harness).
-# Every call appends a record under /.harness/calls/N/ (argv, cwd, umask, environment) -- the player
-# collects them after each RUN -- then models what the real tool leaves on disk, caches included,
-# because the cache-cleanup pass is judged on exactly those files.
+# Every call appends a record under /.harness/calls/N/ (argv, cwd, umask, environment, the daemons
+# running when it was made) -- the player collects them after each RUN -- then models what the real
+# tool leaves on disk, caches included, because the cache-cleanup pass is judged on exactly those
+# files. Daemons (mysqld_safe, `service x start` ...) stay alive until the RUN ends.
 # /.harness/state holds "OFFSET FAIL_AT": call number OFFSET+N fails (exit 1) when it equals FAIL_AT.
 
 __name=${0##*/}
@@ -36,6 +37,7 @@ printf '%s\0' "$__name" "$@" >"$__rec/argv"
 pwd -P >"$__rec/cwd"
 umask >"$__rec/umask"
 env -0 >"$__rec/env"
+for __d in /.harness/daemons/*; do [ -e "$__d" ] && cat "$__d"; done >"$__rec/daemons"
 read __offset __fail_at </.harness/state
 if [ "$((__offset + __n))" = "$__fail_at" ]; then
     echo "harness: injected failure of call $((__offset + __n)): $__name $*" >&2
@@ -452,6 +454,92 @@ standin_groupadd() {
     echo "$name:x:$gid:" >>/etc/group
 }
 
+# --- daemons and their clients -------------------------------------------------------------------
+# A daemon stand-in is a real process that stays alive: Docker stops it only when the RUN's container
+# ends, and so does the player (it kills what a RUN leaves running and records it). While alive it is
+# registered as /.harness/daemons/FAMILY.PID (holding the name it was started as), which every call
+# records, so a command that runs while a daemon is up differs from one that runs without it. A client
+# needs a daemon of its family. Foreground or background as the real tools: mysqld_safe, Xvfb and
+# dockerd stay in the foreground (started with `&`); `mysqld --daemonize` (MySQL >= 5.7),
+# `redis-server --daemonize yes`, `mongod --fork`, `pg_ctl start` and `service NAME start` return
+# once the daemon runs; `--initialize`, `--version` and `--help` start nothing.
+daemon_family() {
+    case $1 in
+        mysql*|mariadb*) echo mysql ;;
+        postgres*|pg_*|psql|createdb|createuser) echo postgres ;;
+        redis*) echo redis ;;
+        mongo*) echo mongo ;;
+        *) echo "$1" ;;
+    esac
+}
+daemon_alive() {
+    for __f in /.harness/daemons/"$1".*; do [ -e "$__f" ] && return 0; done
+    return 1
+}
+start_daemon() {  # FAMILY NAME foreground|background
+    if [ "$3" = foreground ]; then
+        printf '%s\n' "$2" >"/.harness/daemons/$1.$$"
+        exec /.harness/bin/sleep infinity
+    fi
+    (exec /.harness/bin/sleep infinity) </dev/null &
+    printf '%s\n' "$2" >"/.harness/daemons/$1.$!"
+}
+stop_daemons() {  # FAMILY
+    for __f in /.harness/daemons/"$1".*; do
+        [ -e "$__f" ] || continue
+        kill "${__f##*.}" 2>/dev/null
+        rm -f "$__f"
+    done
+}
+only_asks() {  # --version, --help, --initialize...: the tool answers and exits
+    for a do
+        case $a in -V|--version|--help|-\?|--initialize|--initialize-insecure) return 0 ;; esac
+    done
+    return 1
+}
+standin_daemon() {
+    only_asks "$@" && return 0
+    mode=foreground
+    case $__name in
+        mysqld|mariadbd) case " $* " in *" --daemonize "*|*" --daemonize=1 "*|*" --daemonize=ON "*) mode=background ;; esac ;;
+        redis-server) case " $* " in *" --daemonize yes "*) mode=background ;; esac ;;
+        mongod) case " $* " in *" --fork "*) mode=background ;; esac ;;
+    esac
+    start_daemon "$(daemon_family "$__name")" "$__name" "$mode"
+}
+standin_pg_ctl() {
+    sub=
+    for a do case $a in -*) ;; *) sub=$a; break ;; esac; done
+    [ "$__name" = pg_ctlcluster ] && sub=$3
+    case $sub in
+        start) daemon_alive postgres || start_daemon postgres "$__name start" background ;;
+        restart) stop_daemons postgres; start_daemon postgres "$__name restart" background ;;
+        stop) stop_daemons postgres ;;
+        status) daemon_alive postgres || exit 3 ;;
+    esac
+}
+standin_service() {
+    case $1 in --status-all|--full-restart|--help|--version|-h|"") return 0 ;; esac
+    family=$(daemon_family "$1")
+    case $2 in
+        start) daemon_alive "$family" || start_daemon "$family" "service $1" background ;;
+        restart|force-reload) stop_daemons "$family"; start_daemon "$family" "service $1" background ;;
+        stop) stop_daemons "$family" ;;
+        status) daemon_alive "$family" || exit 3 ;;
+    esac
+}
+standin_client() {
+    only_asks "$@" && return 0
+    family=$(daemon_family "$__name")
+    i=0  # a daemon started with `&` just before may not be up yet: wait for it up to half a second
+    while ! daemon_alive "$family"; do
+        [ "$i" -ge 10 ] && die 1 "cannot connect to the $family server: no $family daemon is running"
+        /.harness/bin/sleep 0.05
+        i=$((i + 1))
+    done
+    case " $* " in *" shutdown "*) stop_daemons "$family" ;; esac
+}
+
 case $__name in
     apt-get|apt) standin_apt "$@" ;;
     apk) standin_apk "$@" ;;
@@ -470,5 +558,9 @@ case $__name in
     composer) standin_composer "$@" ;;
     useradd|adduser) standin_useradd "$@" ;;
     groupadd|addgroup) standin_groupadd "$@" ;;
+    mysqld_safe|mariadbd-safe|mysqld|mariadbd|postgres|redis-server|mongod|Xvfb|dockerd) standin_daemon "$@" ;;
+    pg_ctl|pg_ctlcluster) standin_pg_ctl "$@" ;;
+    service) standin_service "$@" ;;
+    mysqladmin|mysql|mariadb|mariadb-admin|psql|pg_isready|createdb|createuser|redis-cli|mongo|mongosh) standin_client "$@" ;;
     *) ;;  # recorded only: make, cargo, node, ...
 esac

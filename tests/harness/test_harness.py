@@ -18,9 +18,9 @@ from . import (
     drop_flags,
     is_command,
     play,
+    shell_points,
     unavailable_reason,
 )
-
 
 
 @pytest.fixture(autouse=True)
@@ -338,3 +338,135 @@ def test_maintainer_as_label_accepts_only_the_declared_move():
 def test_a_build_that_cannot_start_is_unsupported_not_a_crash(text):
     with pytest.raises(Unsupported):
         play(text)
+
+
+# --- issue #15: failures in builtins and redirects, a replaced /bin/sh, daemons ------------------
+# Each class: the issue's example with a hand-made wrong merge (reported) and a correct one (same).
+
+
+def test_shell_points_are_commands_builtins_and_redirects_not_queries_or_standins():
+    text = ("FROM debian\nRUN set -eux && cd /src && mkdir -p /a > /log 2>&1 && echo hi >> /b"
+            " && [ -f /x ] || true; export A=$(cat < /etc/hostname); pip install x > /dev/null\n")
+    found = [(p.kind, p.key[1]) for p in shell_points(text)]
+    assert found == [
+        ("special", "set -eux"), ("command", "cd /src"), ("command", "mkdir -p /a"),
+        ("redirect", ">/log"), ("redirect", ">>/b"), ("special", "export A=$(cat < /etc/hostname)"),
+        ("command", "cat"), ("redirect", "</etc/hostname"),
+    ]  # not: echo, [, true, the stand-in pip, 2>&1, /dev/null
+
+
+def test_shell_points_are_paired_in_the_runs_a_rewrite_changed():
+    from . import pair_points
+
+    original = "FROM debian\nRUN cd /a && touch x\nRUN mkdir /b\nRUN cd /a && touch y\n"
+    rewritten = "FROM debian\nRUN cd /a && touch x\nRUN mkdir /b && (cd /a && touch y) && rm -f /z\n"
+    pairs, unmatched = pair_points(original, rewritten)
+    assert [(o.key[1], o.line, r.line) for o, r in pairs] == [
+        ("mkdir /b", 3, 3), ("cd /a", 4, 3), ("touch y", 4, 3)]  # line 2 is the same RUN in both
+    assert unmatched == 1  # `rm -f /z`: only in the rewrite, so it is failed in neither
+    all_pairs, _ = pair_points(original, rewritten, changed_only=False)
+    assert len(all_pairs) == 5
+
+
+SET_E_RUN = "RUN set -eux && curl -fsSLo /tmp/x https://h/x && echo ok > /tmp/done\n"
+
+
+def test_set_e_body_joined_with_a_semicolon_is_reported():
+    # Under set -e a failure of a non-last element of an && list does not exit: with `;` the
+    # follower runs after curl failed, where the original RUN stopped the build.
+    original = "FROM debian\n" + SET_E_RUN + "RUN useradd app\n"
+    assert_differs(original, "FROM debian\n" + SET_E_RUN.rstrip("\n") + "; useradd app\n",
+                   "the original fails")
+    assert compare(original, "FROM debian\n" + SET_E_RUN.rstrip("\n") + " && useradd app\n") == []
+
+
+def test_a_failing_cd_is_injected_where_no_call_could_fail():
+    original = "FROM debian\nRUN mkdir -p /src\nRUN set -eux && cd /src && echo ok > /tmp/done\nRUN touch /after\n"
+    wrong = "FROM debian\nRUN mkdir -p /src\nRUN set -eux && cd /src && echo ok > /tmp/done; touch /after\n"
+    assert compare(original, wrong, shell_points="none") == []  # no stand-in call: nothing to fail
+    assert_differs(original, wrong, "when command `cd /src` (line 3) fails: the original fails")
+    right = "FROM debian\nRUN mkdir -p /src\nRUN (set -eux && cd /src && echo ok > /tmp/done) && touch /after\n"
+    stats: dict[str, int] = {}
+    assert compare(original, right, stats=stats) == []
+    assert stats["shell injections"] == 4  # set, cd, the redirect, touch
+
+
+def test_a_redirect_that_cannot_be_written_is_injected():
+    original = "FROM debian\nRUN echo ok > /etc/app.conf\nRUN touch /after\n"
+    assert_differs(original, "FROM debian\nRUN echo ok > /etc/app.conf; touch /after\n",
+                   "when redirect `>/etc/app.conf` (line 2) fails: the original fails")
+    assert compare(original, "FROM debian\nRUN echo ok > /etc/app.conf && touch /after\n") == []
+
+
+def test_a_failing_special_builtin_exits_the_shell_as_posix_says():
+    # `export` failing exits sh (and only the subshell around it): `;` after the subshell goes on.
+    original = "FROM debian\nRUN export PATH=/opt/bin:$PATH; touch /p\nRUN touch /q\n"
+    assert_differs(original, "FROM debian\nRUN (export PATH=/opt/bin:$PATH; touch /p); touch /q\n",
+                   "when special builtin `export PATH=/opt/bin:$PATH` (line 2) fails: the original fails")
+    assert compare(original, "FROM debian\nRUN (export PATH=/opt/bin:$PATH; touch /p) && touch /q\n") == []
+    # Under bash (not in POSIX mode) a failing special builtin returns instead.
+    for shell, fails in (('SHELL ["/bin/bash", "-c"]\n', False), ("", True)):
+        text = f"FROM debian\n{shell}RUN export A=1; touch /after\n"
+        (point,) = [p for p in shell_points(text) if p.kind == "special"]
+        assert play(text, inject=point).failed is fails
+
+
+def _needs_dash_and_bash():
+    from . import shells_differ
+
+    reason = shells_differ()
+    if reason:
+        pytest.skip(reason)
+
+
+def test_bin_sh_is_dash_until_a_run_points_it_at_bash():
+    _needs_dash_and_bash()
+    result = play("FROM debian\nRUN readlink /bin/sh > /before\nRUN rm /bin/sh && ln -s /bin/bash /bin/sh\n"
+                  "RUN echo \"${BASH_VERSION:+bash}\" > /after\n")
+    assert result.files["/before"].digest == hashlib.sha256(b"dash\n").hexdigest()
+    assert result.files["/after"].digest == hashlib.sha256(b"bash\n").hexdigest()
+
+
+BASH_ONLY = "RUN [[ -d /tmp ]] && source /etc/os-release && ids=(x \"$ID\") && echo \"${ids[1]}\" > /id\n"
+
+
+def test_a_bash_only_run_merged_into_the_run_that_replaces_bin_sh_is_reported():
+    _needs_dash_and_bash()
+    replace = "RUN rm /bin/sh && ln -s /bin/bash /bin/sh"
+    original = f"FROM debian\nRUN apt-get update\n{replace}\n{BASH_ONLY}"
+    assert not play(original).failed
+    assert_differs(original, f"FROM debian\nRUN apt-get update\n{replace} && {BASH_ONLY[4:]}",
+                   "the rewrite fails")
+    # Merging what comes *before* the replacement keeps every RUN's interpreter.
+    assert compare(original, f"FROM debian\nRUN apt-get update && {replace[4:]}\n{BASH_ONLY}") == []
+    # A silent change: both build, but dash's echo prints -e.
+    echo = "RUN echo -e 'a\\tb' > /f\n"
+    assert_differs(f"FROM debian\n{replace}\n{echo}", f"FROM debian\n{replace} && {echo[4:]}",
+                   "/f (content)")
+
+
+DAEMON_RUN = "RUN (mysqld_safe &); sleep 5; mysqladmin -u root password secret\n"
+
+
+def test_a_daemon_runs_until_its_run_ends_and_is_recorded():
+    result = play("FROM debian\n" + DAEMON_RUN + "RUN mysql -e 'select 1'\n")
+    assert result.failed and result.failed_line == 3  # Docker stopped mysqld_safe with line 2's container
+    assert "no mysql daemon is running" in result.failure
+    assert [c.daemons for c in result.calls] == [(), ("mysqld_safe",), ()]
+    assert [(left.line, left.after_call, left.names) for left in result.left_running] == [
+        (2, 2, ("mysqld_safe",))]
+    service = play("FROM debian\nRUN service postgresql start && psql -c 'select 1' && tail -f /dev/null &\n")
+    assert not service.failed, service.failure
+    assert service.left_running[0].names == ("service postgresql", "tail")
+
+
+def test_a_daemon_left_running_into_merged_commands_is_reported():
+    original = "FROM debian\nRUN apt-get update\n" + DAEMON_RUN + "RUN pip install flask\nRUN pip install gunicorn\n"
+    # Grouped, so failures still stop the build; but mysqld_safe now runs during pip install.
+    wrong = ("FROM debian\nRUN apt-get update\nRUN { " + DAEMON_RUN[4:].rstrip("\n")
+             + "; } && pip install flask\nRUN pip install gunicorn\n")
+    differences = compare(original, wrong)
+    assert any("call #4 differs" in d and "mysqld_safe" in d for d in differences), differences
+    assert any("processes left running" in d for d in differences), differences
+    right = "FROM debian\nRUN apt-get update\n" + DAEMON_RUN + "RUN pip install flask && pip install gunicorn\n"
+    assert compare(original, right) == []
