@@ -261,7 +261,11 @@ def harness(changed_files, limit: int, jobs: int, variants: list[str] | None = N
     out = {v: {"outcomes": collections.Counter(), "unplayable": collections.Counter(), "differences": [],
                "injections": collections.Counter()} for v in variants}
     slowest: list[tuple[float, str, str]] = []
-    for variant, path, outcome, detail, stats in _run_isolated(work, jobs):
+    for done, (variant, path, outcome, detail, stats) in enumerate(_run_isolated(work, jobs), 1):
+        # One line per file as it is judged (stderr), so an interrupted run still says what it saw.
+        print(f"harness {done}/{len(work)} [{variant}] {outcome} {stats.get('seconds', 0)}s {path}"
+              + (f" :: {detail}" if outcome in ("different", "crash", "worker died") else ""),
+              file=sys.stderr, flush=True)
         o = out[variant]
         o["outcomes"][outcome] += 1
         slowest.append((stats.pop("seconds", 0), variant, path))
