@@ -1,7 +1,8 @@
 """Evidence at scale: run `dockslim fix` in-process over a corpus of real Dockerfiles.
 
     python bench/corpus.py CORPUS_DIR [CORPUS_DIR ...] [--select ...] [--unsafe-fixes]
-                           [--harness N] [--jobs J] [--variants merge-runs,...] [--no-hadolint]
+                           [--harness N [--spread]] [--jobs J] [--variants merge-runs,...]
+                           [--no-hadolint]
                            [--json out.json] [--markdown out.md]
 
 Reports: files read / rejected as BuildKit would; crashes (any exception that is not a clean
@@ -249,13 +250,19 @@ def _run_isolated(work, jobs: int):
         yield from results
 
 
-def harness(changed_files, limit: int, jobs: int, variants: list[str] | None = None) -> dict:
+def harness(changed_files, limit: int, jobs: int, variants: list[str] | None = None,
+            spread: bool = False) -> dict:
     from tests.harness.rootfs import unavailable_reason
 
     why = unavailable_reason()
     if why:
         return {"unavailable": why}
-    picked = changed_files if limit < 0 else changed_files[:limit]
+    if limit < 0 or limit >= len(changed_files):
+        picked = changed_files
+    elif spread:  # every k-th changed file, k = len / limit: a sample across all the sources
+        picked = [changed_files[i * len(changed_files) // limit] for i in range(limit)]
+    else:
+        picked = changed_files[:limit]
     variants = variants or list(HARNESS_VARIANTS)
     work = [(variant, path, before) for variant in variants for path, before, _ in picked]
     out = {v: {"outcomes": collections.Counter(), "unplayable": collections.Counter(), "differences": [],
@@ -341,6 +348,8 @@ def main() -> int:
     ap.add_argument("--harness", type=int, default=0,
                     help="play up to N changed files per variant (-1: all)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="harness worker processes")
+    ap.add_argument("--spread", action="store_true",
+                    help="with --harness N: N changed files evenly spaced over the corpus, not the first N")
     ap.add_argument("--variants", default=",".join(HARNESS_VARIANTS),
                     help="harness variants to play, comma-separated (default: all: %(default)s)")
     ap.add_argument("--no-hadolint", action="store_true")
@@ -360,7 +369,7 @@ def main() -> int:
         unknown = [v for v in variants if v not in HARNESS_VARIANTS]
         if unknown:
             ap.error(f"unknown harness variant(s) {unknown}; known: {list(HARNESS_VARIANTS)}")
-        r["harness"] = harness(changed, a.harness, a.jobs, variants)
+        r["harness"] = harness(changed, a.harness, a.jobs, variants, a.spread)
         r["harness slowest files (seconds, variant, file)"] = r["harness"].pop("slowest files", [])
         r["stats"]["harness seconds"] = round(time.perf_counter() - t0, 1)
     md = markdown(r)
