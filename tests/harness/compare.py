@@ -19,7 +19,7 @@ import pytest
 
 from . import rootfs
 from .player import BuildResult, Layer, Leftover, Snapshot, Unsupported, play
-from .points import pair_points
+from .points import ShellPoint, pair_points
 from .standins import Call
 
 # Where package managers keep caches and indexes that a slim image should not ship. A cleanup
@@ -126,11 +126,17 @@ def compare(
         if reason:
             pytest.skip(f"behaviour harness unavailable: {reason}")
 
-    def both(fail_at: tuple[int, int] | None = None, inject=(None, None)) -> tuple[BuildResult, BuildResult]:
-        kw = dict(context_dir=context_dir, build_args=build_args, target=target)
+    def both(
+        fail_at: tuple[int, int] | None = None,
+        inject: tuple[ShellPoint, ShellPoint] | tuple[None, None] = (None, None),
+    ) -> tuple[BuildResult, BuildResult]:
+        def one(text: str, call: int | None, point: ShellPoint | None) -> BuildResult:
+            return play(text, context_dir=context_dir, build_args=build_args, target=target,
+                        fail_at_call=call, inject=point)
+
         try:
-            return (play(original, fail_at_call=fail_at and fail_at[0], inject=inject[0], **kw),
-                    play(rewritten, fail_at_call=fail_at and fail_at[1], inject=inject[1], **kw))
+            return (one(original, fail_at[0] if fail_at else None, inject[0]),
+                    one(rewritten, fail_at[1] if fail_at else None, inject[1]))
         except Unsupported as exc:
             if skip:
                 pytest.skip(f"behaviour harness cannot play this Dockerfile: {exc}")

@@ -428,7 +428,7 @@ class _Player:
                                         stdout=out, stderr=subprocess.STDOUT)
             except FileNotFoundError:
                 status = 127
-                left = ()
+                left: tuple[str, ...] = ()
                 out.write(f"exec: {argv[0]}: not found\n".encode())
             else:
                 # A blocking wait with a watchdog: Popen.wait(timeout) polls with sleeps, which
