@@ -59,6 +59,7 @@ class AddToCopy(Pass):
     """
 
     id = "add-to-copy"
+    hadolint = ("DL3020",)
     summary = "ADD of local files and folders becomes COPY"
     safety = Safety.SAFE
 

@@ -102,7 +102,7 @@ class Context:
 
 
 class Pass:
-    """Base of every pass. Subclasses set ``id``/``summary``/``safety`` and implement ``check``.
+    """Base of every pass. Subclasses set ``id``/``summary``/``safety``/``hadolint`` and implement ``check``.
 
     The class docstring is the user documentation and has four sections: ``## What it does``,
     ``## Why is this bad?``, ``## Example``, ``## Fix safety``.
@@ -115,6 +115,9 @@ class Pass:
     # findings are notes -- shown, never failing `check` -- unless it is selected by name or
     # unsafe fixes are allowed.
     advisory: ClassVar[bool] = False
+    # The hadolint rules whose findings this pass fixes: `# hadolint ignore=DL3059` above an
+    # instruction keeps the passes that answer DL3059 away from it (suppress.py).
+    hadolint: ClassVar[tuple[str, ...]] = ()
 
     def check(self, ctx: Context) -> Iterator[Finding]:  # pragma: no cover - interface
         raise NotImplementedError
