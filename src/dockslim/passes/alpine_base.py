@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import os
+import posixpath
 import re
 import shlex
 from typing import Iterator
@@ -22,6 +22,7 @@ from .alpine_data import (
     split_tag,
 )
 from .base import Context, Edit, Finding, Fix, Pass, Safety
+from .buildcontext import source_path
 from .shellquery import run_script
 
 _APT = frozenset({"apt-get", "apt"})
@@ -993,38 +994,23 @@ def _translate_user(c: Command, line: int, name: str) -> tuple[str, str | None]:
 
 
 def _context_scripts_need_bash(ctx: Context, ins: Instruction) -> list[str]:
-    if ins.flag("from") is not None or ctx.build_context is None or ins.is_json and len(ins.value) < 2:
+    view = ctx.view()
+    if ins.flag("from") is not None or view is None or ins.is_json and len(ins.value) < 2:
         return []
     sources = ins.value[:-1]
     out: list[str] = []
     for src in sources:
         if "$" in src or "://" in src:
             continue
-        path = ctx.context_path(src)
-        if path is None or not path.exists():
+        rel = source_path(src)
+        if rel is None:
             continue
-        files = [path] if path.is_file() else []
-        if path.is_dir():
-            for root, _, names in os.walk(path):
-                files.extend(_p(root, n) for n in names)
-                if len(files) > 500:
-                    break
-        for f in files[:500]:
-            try:
-                with open(f, "rb") as fh:
-                    head = fh.readline(200)
-            except OSError:
-                continue
+        for f in view.walk(rel, 500):
+            head = (view.head(f, 200) or b"").split(b"\n", 1)[0]
             if head.startswith(b"#!") and b"bash" in head:
-                out.append(f"{os.path.basename(str(f))} (copied on line {ins.start_line})")
+                out.append(f"{posixpath.basename(f)} (copied on line {ins.start_line})")
                 break
     return out
-
-
-def _p(root: str, name: str):
-    from pathlib import Path
-
-    return Path(root) / name
 
 
 def _copy_from_warnings(df: Dockerfile, names: set[int]) -> list[str]:

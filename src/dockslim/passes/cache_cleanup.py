@@ -343,8 +343,8 @@ class Checker:
                 return True
             if ins.cmd in ("COPY", "ADD") and any(".yarnrc.yml" in v or v.endswith(".yarn") for v in ins.value[:-1]):
                 return True
-        path = self.ctx.context_path(".yarnrc.yml")
-        return path is not None and path.exists()
+        view = self.ctx.view()
+        return view is not None and view.exists(".yarnrc.yml")
 
     def _drop_apk_update(self, run: Run, uses: list[Use]) -> list[Edit]:
         """Edits removing a top-level ``apk update &&`` that only fed the adds now given --no-cache."""
