@@ -8,6 +8,8 @@ from typing import Iterator
 from .._records import dataclass, field
 from ..syntax import Dockerfile, Instruction, Stage
 from ..syntax.expand import ExpandError, expand
+from ..managers import APT
+from ..managers.apt import DEBIAN_ONLY as _DEBIAN_ONLY
 from ..syntax.shell import Command, Script, Word
 from .alpine_data import (
     ImageRef,
@@ -25,7 +27,7 @@ from .base import Context, Edit, Finding, Fix, Pass, Safety
 from .buildcontext import source_path
 from .shellquery import run_script
 
-_APT = frozenset({"apt-get", "apt"})
+_APT = APT.commands
 _INSTALL_SHORT = frozenset("yqfm")
 _INSTALL_LONG = frozenset({
     "--yes", "--assume-yes", "--quiet", "--no-install-recommends", "--no-install-suggests",
@@ -39,32 +41,6 @@ _APT_PATHS = ("/var/lib/apt", "/var/cache/apt", "/var/log/apt", "/var/cache/debc
               "/var/log/alternatives.log", "/var/cache/ldconfig")
 _DEBIAN_PATHS = ("/etc/apt", "/var/lib/dpkg", "-linux-gnu", "/etc/dpkg", "/usr/share/debconf")
 _LOCALE_FILES = ("/etc/locale.gen", "/etc/default/locale")
-_DEBIAN_ONLY: dict[str, str] = {
-    "apt-key": "apt-key adds a Debian repository key",
-    "add-apt-repository": "add-apt-repository adds a Debian/Ubuntu repository",
-    "apt-cache": "apt-cache queries Debian's package index",
-    "apt-mark": "apt-mark changes Debian's package state",
-    "aptitude": "aptitude is Debian's package manager",
-    "dpkg": "dpkg installs or inspects Debian packages (architecture names differ: `apk --print-arch`)",
-    "dpkg-query": "dpkg-query inspects Debian packages",
-    "dpkg-divert": "dpkg-divert changes Debian's package database",
-    "dpkg-architecture": "dpkg-architecture reports Debian architecture names",
-    "dpkg-buildflags": "dpkg-buildflags reports Debian build flags",
-    "debconf-set-selections": "debconf does not exist on Alpine",
-    "update-alternatives": "update-alternatives manages Debian's alternatives, which Alpine does not have",
-    "update-rc.d": "update-rc.d manages Debian init scripts",
-    "invoke-rc.d": "invoke-rc.d runs Debian init scripts",
-    "service": "service runs Debian init scripts",
-    "systemctl": "systemd does not exist on Alpine",
-    "a2enmod": "a2enmod is Debian's apache layout", "a2enconf": "a2enconf is Debian's apache layout",
-    "a2ensite": "a2ensite is Debian's apache layout", "a2dismod": "a2dismod is Debian's apache layout",
-    "usermod": "BusyBox has no usermod (the `shadow` package would be needed)",
-    "userdel": "BusyBox's deluser differs from userdel", "groupmod": "BusyBox has no groupmod",
-    "chsh": "BusyBox has no chsh", "chpasswd": "chpasswd options differ in BusyBox",
-    "lsb_release": "lsb_release does not exist on Alpine",
-    "mk-build-deps": "mk-build-deps is Debian packaging tooling",
-    "apt-get-install": "not a known command",
-}
 # Tools present in buildpack-deps (the base of the non-slim Debian variants) -> Alpine package.
 _BUILDPACK_TOOLS = {
     "git": "git", "curl": "curl", "gcc": "build-base", "g++": "build-base", "cc": "build-base",
@@ -435,7 +411,7 @@ class AlpineBase(Pass):
                 if _INDIRECT.search(w.text):
                     raise Refusal(f"line {line}: {name} runs a Debian package tool indirectly (`{w.text[:40]}`)")
             if name in _APT:
-                sub = c.subcommand(takes_value=("-o", "-c", "-t"))
+                sub = c.subcommand(takes_value=APT.takes_value)
                 order = (index, c.start)
                 if sub == "update":
                     _check_flags(c, line, _PURGE_LONG, "yq")
@@ -762,7 +738,7 @@ def _check_flags(c: Command, line: int, long_ok: frozenset[str], short_ok: str |
 def _packages(c: Command, line: int, long_ok: frozenset[str], short_ok: str | frozenset[str]) -> list[str]:
     _check_flags(c, line, long_ok, short_ok)
     out: list[str] = []
-    for w in c.positional(takes_value=("-o", "-c"))[1:]:
+    for w in c.positional(takes_value=APT.takes_value)[1:]:
         v = w.value
         if v is None and w.text in ("$PHPIZE_DEPS", "${PHPIZE_DEPS}", '"$PHPIZE_DEPS"'):
             v = "$PHPIZE_DEPS"  # the php images define it in both variants (Alpine names on Alpine)
@@ -847,7 +823,7 @@ def _first_statement_is(script: Script, c: Command) -> bool:
         first = st.commands[0] if st.commands else None
         if st.kind == "command" and first is not None and (
                 first.basename == "set" or first.basename in _APT and first.subcommand(
-                    takes_value=("-o", "-c")) == "update"):
+                    takes_value=APT.takes_value) == "update"):
             continue
         return len(st.commands) == 1 and st.commands[0].start == c.start and not c.context
     return False
