@@ -16,7 +16,7 @@ asks :func:`package_installs` (which packages a script installs, with which mana
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from .._records import dataclass
 from ..syntax.shell import Command, Script, Word
@@ -46,9 +46,9 @@ def recognize(cmd: Command, families: Iterable[Family] | None = None) -> Invocat
             if inv is not None:
                 return inv
         return None
-    family = _BY_COMMAND.get(cmd.basename or "")
-    if family is not None:
-        return family.recognize(cmd)
+    named = _BY_COMMAND.get(cmd.basename or "")
+    if named is not None:
+        return named.recognize(cmd)
     for family in _PATTERNED:
         inv = family.recognize(cmd)
         if inv is not None:

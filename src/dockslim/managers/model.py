@@ -11,7 +11,7 @@ install x`` is ``pip`` with ``install x``), so that every pass asks the same que
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from .._records import dataclass, replace
 from ..syntax.shell import Command, Word

@@ -357,7 +357,7 @@ class MemoryContext(_Queries):
         return IGNORE_FILE in self.contents
 
     def _folders(self) -> set[str]:
-        out = set()
+        out: set[str] = set()
         for path in self.contents:
             parts = path.split("/")
             out.update("/".join(parts[:i]) for i in range(1, len(parts)))
@@ -410,5 +410,5 @@ class MemoryContext(_Queries):
             return []
         return sorted(p for p in self.contents.keys() | self._folders() if self.copied(p))
 
-    def relative_path(self, path: str) -> str | None:
+    def relative_path(self, path: str) -> str | None:  # noqa: ARG002 - no file on disk is in memory
         return None

@@ -7,7 +7,8 @@ only runs ``apt-get update`` is removed once the RUNs after it update for themse
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ..managers import APT, APTITUDE
 from ..managers import apt as apt_model

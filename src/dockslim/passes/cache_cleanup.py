@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import posixpath
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..managers import APT, APTITUDE, Cache
 from ..managers.apk import INDEX as APK_INDEX
@@ -9,9 +9,26 @@ from ..managers.apt import LISTS, NEEDS_LISTS, READS_LISTS, REFRESH_LISTS
 from ..syntax import Dockerfile, Instruction, Stage
 from .base import Context, Edit, Finding, Fix, Pass, Safety
 from .cache_apt import AptCleanup, apt_subcommand
-from .cache_runs import Later, Run, Use, copied, cleaned_after, env_off, expand, mounted, removes
-from .cache_uses import (apk_subcommand, apk_uses, cleanup_uses, gem_uses, is_yarn_berry_command, pip_uses,
-                         uv_uses)
+from .cache_runs import (
+    Later,
+    Run,
+    Use,
+    cleaned_after,
+    copied,
+    env_off,
+    expand,
+    mounted,
+    removes,
+)
+from .cache_uses import (
+    apk_subcommand,
+    apk_uses,
+    cleanup_uses,
+    gem_uses,
+    is_yarn_berry_command,
+    pip_uses,
+    uv_uses,
+)
 from .shellquery import and_append_hazard, run_script, shell_errexit, unreadable_reason
 from .textutil import continuation_indent, file_end, file_start
 

@@ -7,7 +7,7 @@ turned off by the environment, cleaned after its last use, copied out by another
 from __future__ import annotations
 
 import posixpath
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from .._records import dataclass, field
 from ..managers import Cache
@@ -176,6 +176,5 @@ def image_name(base: str) -> str:
     if ":" in name.rsplit("/", 1)[-1]:
         name = name.rsplit(":", 1)[0]
     for prefix in ("docker.io/", "library/"):
-        if name.startswith(prefix):
-            name = name[len(prefix):]
+        name = name.removeprefix(prefix)
     return name.lower()

@@ -6,12 +6,32 @@ caches emptied by a cleanup command at the end of the RUN (everything else).
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from ..managers import (APK, BUNDLER, COMPOSER, CONDA, DNF, GEM, GO, NPM, PIP, PIPENV, PNPM, POETRY, UV,
-                        YARN, ZYPPER, Cache, Family, Invocation, cleans, invocations)
+from ..managers import (
+    APK,
+    BUNDLER,
+    COMPOSER,
+    CONDA,
+    DNF,
+    GEM,
+    GO,
+    NPM,
+    PIP,
+    PIPENV,
+    PNPM,
+    POETRY,
+    UV,
+    YARN,
+    ZYPPER,
+    Cache,
+    Family,
+    Invocation,
+    cleans,
+    invocations,
+    ruby,
+)
 from ..managers import python as py
-from ..managers import ruby
 from ..managers.other import CONDA_ENV_FILLS
 from ..syntax import Stage
 from ..syntax.shell import Command, Script
@@ -84,7 +104,7 @@ def apk_subcommand(cmd: Command) -> str | None:
 
 def _uses(script: Script, family: Family, tools: Iterable[str] | None = None, *, bare: bool = False,
           verbs: frozenset[str] | None = None, cache: Cache | None = None,
-          keep: Callable[[Invocation], bool] = lambda inv: True) -> list[Use]:
+          keep: Callable[[Invocation], bool] | None = None) -> list[Use]:
     """Commands of ``family`` (only ``tools`` if given) whose verb fills its cache."""
     wanted = set(tools) if tools is not None else None
     fills = family.fills_cache if verbs is None else verbs
@@ -93,7 +113,7 @@ def _uses(script: Script, family: Family, tools: Iterable[str] | None = None, *,
         if wanted is not None and inv.tool not in wanted:
             continue
         sub = inv.subcommand
-        if (sub in fills or (bare and sub is None)) and keep(inv):
+        if (sub in fills or (bare and sub is None)) and (keep is None or keep(inv)):
             out.append(Use(cache or _cache(family, inv.tool), inv.cmd, tool=inv.tool))
     return out
 
@@ -126,8 +146,8 @@ def cleanup_uses(stage: Stage, run: Run, later: Iterable[Run], final: bool, moun
 
     pnpm_cache = _cache(PNPM, "pnpm")
     yield (pnpm_cache, _uses(script, PNPM, bare=True),
-           "note: pnpm hard-links node_modules to its store, so deleting the store "
-           "frees little; `--cache-style mount` keeps it out of the image", _cleaner(pnpm_cache))
+           ("note: pnpm hard-links node_modules to its store, so deleting the store "
+            "frees little; `--cache-style mount` keeps it out of the image"), _cleaner(pnpm_cache))
 
     # One cache per tool: each keeps its own folder (microdnf's is not dnf's).
     for tool in ("dnf", "yum", "microdnf", "tdnf"):

@@ -140,7 +140,7 @@ def mvn(an: Analyser, args: list[str]) -> None:
     an.forbid(".mvn", "maven reads .mvn/maven.config and extensions")
     an.needs.installs.append(an.current)
 
-def gradle(an: Analyser, args: list[str]) -> None:
+def gradle(an: Analyser, args: list[str]) -> None:  # noqa: ARG001 - a handler's signature
     raise Refusal("gradle reads settings, buildSrc and plugins from the whole project")
 
 

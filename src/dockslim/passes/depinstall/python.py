@@ -154,9 +154,9 @@ def poetry(an: Analyser, args: list[str]) -> None:
     tool = (data.get("tool") or {}).get("poetry") or {}
     if "packages" in tool or "include" in tool:
         raise Refusal("pyproject.toml declares packages/include, which poetry may look for")
-    _no_path_deps(an, tool.get("dependencies") or {}, "pyproject.toml")
+    _no_path_deps(tool.get("dependencies") or {}, "pyproject.toml")
     for group in (tool.get("group") or {}).values():
-        _no_path_deps(an, (group or {}).get("dependencies") or {}, "pyproject.toml")
+        _no_path_deps((group or {}).get("dependencies") or {}, "pyproject.toml")
     for name in readmes(tool.get("readme")) + readmes((data.get("project") or {}).get("readme")):
         an.manifest(name)
     an.optional("poetry.lock")
@@ -164,7 +164,7 @@ def poetry(an: Analyser, args: list[str]) -> None:
     an.output(".venv")
     an.needs.installs.append(an.current)
 
-def _no_path_deps(an: Analyser, deps: dict, where: str) -> None:
+def _no_path_deps(deps: dict, where: str) -> None:
     for name, spec in deps.items():
         specs = spec if isinstance(spec, list) else [spec]
         if any(isinstance(s, dict) and "path" in s for s in specs):
