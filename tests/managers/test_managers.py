@@ -127,3 +127,12 @@ def test_build_deps_questions():
     assert DNF.is_build_package("openssl-devel") and not DNF.is_build_package("openssl-dev")
     assert recognize(_cmd("gem install -v 7.1 rails")).packages()[0].value == "rails"  # type: ignore[union-attr]
     assert GEM.install == {"install"} and "ci" in NPM.install
+
+
+def test_hadolint_order_rules_name_their_source_and_a_known_family():
+    from dockslim.managers.hadolint import ORDER_RULES
+
+    for rule in ORDER_RULES:
+        assert rule.source.startswith("https://github.com/hadolint/hadolint/") and rule.source.endswith(".hs")
+        family = recognize(_cmd(rule.command + " install x"))
+        assert family is not None and rule.rule in family.family.hadolint, rule

@@ -18,6 +18,8 @@ from .base import Edit, Finding, Fix, Safety
 from .cache_runs import Run, copied, mounted
 from .textutil import file_end, file_start
 
+_CLEANUP = LISTS.cleanup or ""
+
 if TYPE_CHECKING:
     from .cache_cleanup import Checker
 
@@ -105,7 +107,7 @@ class AptCleanup:
                 yield self.c.finding(run, LISTS, f"left alone: {run.append_hazard}", None, note=True,
                                     tool="apt-get")
                 continue
-            yield self.c.finding(run, LISTS, why, [self.c.append(run, "rm -rf /var/lib/apt/lists/*")],
+            yield self.c.finding(run, LISTS, why, [self.c.append(run, _CLEANUP)],
                                 tool="apt-get")
 
     def _needs_outside_lists(self, run: Run) -> bool:
@@ -170,7 +172,7 @@ class AptCleanup:
         what = ("installs with package lists an earlier RUN downloaded, so that RUN cannot remove them; "
                 "it now runs its own `apt-get update`")
         if cleanup and not run.append_hazard:
-            edits.append(self.c.append(run, "rm -rf /var/lib/apt/lists/*"))
+            edits.append(self.c.append(run, _CLEANUP))
             what += " and removes the lists"
         yield self.c.finding(run, LISTS, what, edits, tool="apt-get")
 
