@@ -136,3 +136,13 @@ def test_hadolint_order_rules_name_their_source_and_a_known_family():
         assert rule.source.startswith("https://github.com/hadolint/hadolint/") and rule.source.endswith(".hs")
         family = recognize(_cmd(rule.command + " install x"))
         assert family is not None and rule.rule in family.family.hadolint, rule
+
+
+def test_reference_page_is_up_to_date():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "gen_managers_doc.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
