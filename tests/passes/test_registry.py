@@ -18,7 +18,7 @@ HADOLINT_ID = re.compile(r"(DL|SC)\d{4}\Z")
 def test_pass_describes_itself(cls: type[Pass]):
     doc = cls.documentation()
     positions = [doc.find(h) for h in HEADINGS]
-    assert all(p >= 0 for p in positions), f"{cls.__name__} lacks {[h for h, p in zip(HEADINGS, positions) if p < 0]}"
+    assert all(p >= 0 for p in positions), f"{cls.__name__} lacks {[h for h, p in zip(HEADINGS, positions, strict=True) if p < 0]}"
     assert positions == sorted(positions), f"{cls.__name__}: headings out of order"
     assert KEBAB.match(cls.id), cls.id
     assert cls.summary and cls.summary.strip() == cls.summary and "\n" not in cls.summary
