@@ -28,6 +28,7 @@ from .buildcontext import source_path
 from .shellquery import run_script
 
 _APT = APT.commands
+_APT_RELEASE_OPTIONS = ("-t", "--target-release", "--default-release")
 _INSTALL_SHORT = frozenset("yqfm")
 _INSTALL_LONG = frozenset({
     "--yes", "--assume-yes", "--quiet", "--no-install-recommends", "--no-install-suggests",
@@ -720,9 +721,11 @@ def _check_flags(c: Command, line: int, long_ok: frozenset[str], short_ok: str |
             if w.text.startswith("-"):
                 raise Refusal(f"line {line}: `{w.text}` is not a literal option")
             continue
-        if v == "-o" or v == "-c" or v == "-t":
-            if v == "-t":
-                raise Refusal(f"line {line}: `-t` selects a Debian release")
+        if v in APT.takes_value:  # apt's options with a value: only configuration is dropped
+            if v in _APT_RELEASE_OPTIONS:
+                raise Refusal(f"line {line}: `{v}` selects a Debian release")
+            if v not in ("-o", "-c", "--option"):
+                raise Refusal(f"line {line}: apt option `{v}` is not translated")
             skip = True
             continue
         if v.startswith("-o") and len(v) > 2:
