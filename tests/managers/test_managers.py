@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dockslim.managers import (APK, APT, DNF, FAMILIES, GEM, NPM, PIP, UV, YARN, Family, cleans, invocations,
-                               package_installs, recognize)
+                               package_installs, package_removals, recognize)
 from dockslim.managers.apt import DEBIAN_ONLY, DEBIAN_ONLY_SOURCES
 from dockslim.syntax.shell import parse_shell
 
@@ -146,3 +146,10 @@ def test_reference_page_is_up_to_date():
     script = Path(__file__).resolve().parents[2] / "scripts" / "gen_managers_doc.py"
     done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_build_deps_removals():
+    script = parse_shell("apk del --no-network .build-deps && apt-get purge -y --auto-remove gcc libpq-dev "
+                         "&& apt-get install -y curl")
+    found = [(i.family.name, [w.value for w in i.packages()]) for i in package_removals(script)]
+    assert found == [("apk", [".build-deps"]), ("apt", ["gcc", "libpq-dev"])]

@@ -11,7 +11,8 @@ page it comes from (``tests/managers/test_managers.py`` checks every entry has o
 
 A later ``build-deps`` pass (purge compilers and -dev packages in the RUN that installed them)
 asks :func:`package_installs` (which packages a script installs, with which manager, under which
-``apk --virtual`` name) and :meth:`Family.is_build_package` (a compiler or headers package).
+``apk --virtual`` name), :func:`package_removals` (what it purges already) and
+:meth:`Family.is_build_package` (a compiler or headers package).
 """
 
 from __future__ import annotations
@@ -121,6 +122,18 @@ def package_installs(script: Script, families: Iterable[Family] = SYSTEM) -> lis
     return out
 
 
+def package_removals(script: Script, families: Iterable[Family] = SYSTEM) -> list[Invocation]:
+    """Every system-package removal of ``script`` (``apt-get purge``, ``apk del .build-deps``):
+    ``inv.packages()`` are the names (an apk virtual name among them)."""
+    wanted = tuple(families)
+    out = []
+    for cmd in script.commands:
+        inv = recognize(cmd, wanted)
+        if inv is not None and inv.subcommand in inv.family.remove:
+            out.append(inv)
+    return out
+
+
 def family_named(name: str) -> Family:
     for family in FAMILIES:
         if family.name == name:
@@ -131,4 +144,4 @@ def family_named(name: str) -> Family:
 __all__ = ["APK", "APT", "APTITUDE", "BUNDLER", "CARGO", "COMPOSER", "CONDA", "DNF", "FAMILIES", "GEM",
            "GO", "NPM", "PIP", "PIPENV", "PNPM", "POETRY", "SYSTEM", "UV", "YARN", "ZYPPER", "Cache",
            "Family", "Invocation", "PackageInstall", "cleans", "family_named", "invocations",
-           "package_installs", "recognize"]
+           "package_installs", "package_removals", "recognize"]
