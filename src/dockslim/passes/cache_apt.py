@@ -75,7 +75,7 @@ class AptCleanup:
                 continue
             if copied(copied_paths, LISTS, run):
                 yield self.c.finding(run, LISTS, "lists kept: another stage copies them out", None,
-                                    note=True, tool="apt-get")
+                                     note=True, tool="apt-get")
                 continue
             if inserted:
                 yield from self._apt_insert(run, before + runs[:i], cleanup=True)
@@ -95,8 +95,8 @@ class AptCleanup:
                     start = file_start(run.ins, run.script.statements[0].start)  # type: ignore[union-attr]
                     edits.append(Edit(start, start, "rm -f /etc/apt/apt.conf.d/docker-clean && "))
                     yield self.c.finding(run, LISTS, "keep the apt cache in BuildKit cache mounts "
-                                        "(unsafe: removes docker-clean from the image and keeps "
-                                        "/var/lib/apt out of it)", edits, Safety.UNSAFE, tool="apt-get")
+                                         "(unsafe: removes docker-clean from the image and keeps "
+                                         "/var/lib/apt out of it)", edits, Safety.UNSAFE, tool="apt-get")
                     continue
             later = [j for j in range(i + 1, len(runs)) if plans.get(j) == "insert"]
             why = "the lists downloaded by `apt-get update` ship in this layer; remove them in the same RUN"
@@ -105,10 +105,10 @@ class AptCleanup:
                         + " gets its own `apt-get update`")
             if run.append_hazard:
                 yield self.c.finding(run, LISTS, f"left alone: {run.append_hazard}", None, note=True,
-                                    tool="apt-get")
+                                     tool="apt-get")
                 continue
             yield self.c.finding(run, LISTS, why, [self.c.append(run, _CLEANUP)],
-                                tool="apt-get")
+                                 tool="apt-get")
 
     def _needs_outside_lists(self, run: Run) -> bool:
         """The RUN installs with package lists it did not download itself."""

@@ -21,6 +21,7 @@ from .cache_runs import (
     removes,
 )
 from .cache_uses import (
+    CleanupUses,
     apk_subcommand,
     apk_uses,
     cleanup_uses,
@@ -285,7 +286,7 @@ class Checker:
         if run.why_not is not None:  # say which caches stay, once per manager
             found = {u.cache.key: u.cache for uses in (pip_uses(script), uv_uses(script), apk_uses(script))
                      for u in uses}
-            for cache, uses, _, _ in cleanup_uses(stage, run, later, final, self.mount_style, lambda: self._yarn_berry(stage)):
+            for cache, uses, _, _ in self._cleanups(stage, run, later, final):
                 if uses:
                     found.setdefault(cache.key, cache)
             for cache in found.values():
@@ -319,11 +320,11 @@ class Checker:
         gems = gem_uses(script)
         if gems:
             yield self.finding(run, gems[0].cache, "add `--no-document` (unsafe: the gems' documentation is "
-                                "no longer installed; official ruby images already default to it)",
-                                [self.flag(run, u.flag_at, u.flag) for u in gems if u.flag_at is not None],
-                                Safety.UNSAFE)
+                               "no longer installed; official ruby images already default to it)",
+                               [self.flag(run, u.flag_at, u.flag) for u in gems if u.flag_at is not None],
+                               Safety.UNSAFE)
         # Managers fixed with a cleanup command at the end of the RUN.
-        for cache, uses, cleanup, is_cleanup in cleanup_uses(stage, run, later, final, self.mount_style, lambda: self._yarn_berry(stage)):
+        for cache, uses, cleanup, is_cleanup in self._cleanups(stage, run, later, final):
             if not uses:
                 continue
             tool = uses[0].tool or cache.key
@@ -333,7 +334,7 @@ class Checker:
                 continue
             if copied(copied_paths, cache, run):
                 yield self.finding(run, cache, "cache kept: another stage copies it out", None,
-                                    note=True, tool=tool)
+                                   note=True, tool=tool)
                 continue
             if isinstance(cleanup, str) and cleanup.startswith("note:"):
                 yield self.finding(run, cache, cleanup[5:].strip(), None, note=True, tool=tool)
@@ -347,10 +348,13 @@ class Checker:
                 continue
             if run.append_hazard:
                 yield self.finding(run, cache, f"left alone: {run.append_hazard}", None, note=True,
-                                    tool=tool)
+                                   tool=tool)
                 continue
             yield self.finding(run, cache, f"add `{cleanup}` in the RUN that fills the cache",
-                                [self.append(run, cleanup)], tool=tool)
+                               [self.append(run, cleanup)], tool=tool)
+
+    def _cleanups(self, stage: Stage, run: Run, later: Later, final: bool) -> Iterator[CleanupUses]:
+        return cleanup_uses(stage, run, later, final, self.mount_style, lambda: self._yarn_berry(stage))
 
     def _yarn_berry(self, stage: Stage) -> bool:
         for ins in stage.instructions:
