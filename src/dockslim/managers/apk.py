@@ -26,6 +26,7 @@ APK = Family(
     remove=frozenset({"del"}),
     fills_cache=frozenset({"add", "upgrade"}),
     caches=(INDEX,),
+    root_options=("--root", "-p"),  # apk(8): -p, --root ROOT
     # DL3018 pin versions, DL3019 --no-cache.
     hadolint=("DL3018", "DL3019"),
     # build-base and its dependencies (https://pkgs.alpinelinux.org/package/edge/main/x86_64/build-base),

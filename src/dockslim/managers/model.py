@@ -55,6 +55,7 @@ class Family:
     hadolint_source: str = "https://github.com/hadolint/hadolint#rules"
     name_pattern: re.Pattern[str] | None = None  # basenames beyond ``commands`` (``pip3.11``)
     python_module: str | None = None  # ``python -m <module>`` runs the tool
+    root_options: tuple[str, ...] = ()  # options that install into another root folder
     build_packages: frozenset[str] = frozenset()  # compilers and build tools, by package name
     dev_suffixes: tuple[str, ...] = ()  # package-name endings of headers/-dev packages
 

@@ -57,6 +57,7 @@ DNF = Family(
                            "localinstall", "group", "distro-sync", "builddep", "module", "update-minimal",
                            "downgrade"}),
     caches=(DNF_CACHE, YUM_CACHE, MICRODNF_CACHE, TDNF_CACHE),
+    root_options=("--installroot",),  # dnf(8): --installroot=<path>
     # DL3030/DL3038 -y, DL3032 yum clean all, DL3033/DL3041 pin versions, DL3040 dnf clean all.
     hadolint=("DL3030", "DL3032", "DL3033", "DL3038", "DL3040", "DL3041"),
     # The "Development Tools" group's compilers (https://docs.fedoraproject.org/en-US/quick-docs/).

@@ -22,6 +22,7 @@ ZYPPER = Family(
     fills_cache=frozenset({"in", "install", "ref", "refresh", "up", "update", "dup", "dist-upgrade",
                            "patch", "si", "source-install", "ar", "addrepo"}),
     caches=(CACHE,),
+    root_options=("--root", "-R"),  # zypper(8): -R, --root <dir>
     # DL3034 non-interactive, DL3035 no dist-upgrade, DL3036 zypper clean, DL3037 pin versions.
     hadolint=("DL3034", "DL3035", "DL3036", "DL3037"),
     build_packages=frozenset({"gcc", "gcc-c++", "make", "patterns-devel-base-devel_basis"}),

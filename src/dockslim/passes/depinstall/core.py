@@ -55,8 +55,6 @@ class Needs:
 _HARMLESS = frozenset({"true", ":", "echo", "printf", "set", "export", "sleep", "date", "uname",
                        "id", "whoami", "printenv"})
 SYSTEM_PACKAGERS = (APT, APK, DNF)  # install into the image's system, never from the copied folder
-# Options that make a system package manager install into another root.
-_OTHER_ROOT = {APT: (), APK: ("--root", "-p"), DNF: ("--installroot",)}
 NAME_SPEC = re.compile(
     r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\[[A-Za-z0-9._,\s-]*\])?"
     r"\s*(?:(?:===|==|!=|~=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+\s*(?:,\s*(?:===|==|!=|~=|<=|>=|<|>)\s*"
@@ -221,7 +219,7 @@ class Analyser:
 
     def system_packages(self, inv: Invocation, argv: list[str]) -> None:
         name = inv.tool
-        other_root = _OTHER_ROOT.get(inv.family, ())
+        other_root = inv.family.root_options
         skip = False
         for arg in argv[inv.start:]:
             if skip:
