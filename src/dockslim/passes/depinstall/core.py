@@ -22,7 +22,7 @@ def _toml_module() -> Any:
         import tomllib as toml
     except ModuleNotFoundError:  # pragma: no cover - 3.10 without tomli: TOML manifests are refused
         try:
-            import tomli as toml  # type: ignore[no-redef]
+            import tomli as toml  # type: ignore[no-redef,import-not-found]
         except ModuleNotFoundError:
             return None
     return toml
