@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 from .._records import dataclass
 from ..syntax import Dockerfile, Instruction, Stage
@@ -144,11 +144,18 @@ def exec_argv(script: Script) -> tuple[list[str] | None, str]:
         return None, f"its command line cannot be analysed ({script.opaque_reason})"
     if script.comments:
         return None, "its command line has a comment"
-    if len(script.statements) != 1 or len(script.commands) != 1:
+    if len(script.statements) != 1:
         return None, "its command line has shell operators (`&&`, `;`, `|`, ...)"
-    statement, command = script.statements[0], script.commands[0]
-    if statement.kind != "command" or statement.separator is not None or command.context:
+    statement = script.statements[0]
+    main = [c for c in script.commands if not c.context]
+    if statement.kind != "command" or statement.separator is not None or len(main) != 1:
         return None, "its command line uses shell syntax beyond one command"
+    command = main[0]
+    for word in command.argv:
+        if word.value is None:
+            return None, f"`{word.text}` is expanded by the shell"
+    if len(script.commands) != 1:  # pragma: no cover - nested commands sit in expansions
+        return None, "its command line runs more than one command"
     if command.assignments:
         return None, "it sets variables before the command (`A=1 cmd`)"
     if command.redirects:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .._records import dataclass
 from ..syntax import Instruction
@@ -34,7 +35,7 @@ def base_tags() -> BaseTags:
     try:
         import tomllib
     except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+        import tomli as tomllib  # type: ignore[no-redef,import-not-found]
 
     path = Path(__file__).resolve().parent.parent / "data" / "base_tags.toml"
     raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
