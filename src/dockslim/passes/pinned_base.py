@@ -62,7 +62,8 @@ class PinnedBase(Pass):
     Finds base images named without a tag (`FROM python`) or with `latest` (`FROM python:latest`)
     and, for the official images whose tags dockslim tracks, pins them to the release line that
     `latest` named when its tag table was made (`FROM python:3.14`). For any other image it says
-    which tag family to pin to, without a fix: dockslim never writes a tag it does not know exists.
+    which tag family to pin to, as a note without a fix: dockslim never writes a tag it does not
+    know exists.
 
     Left alone: a stage referenced by name (`FROM builder`), a base chosen by a build argument
     (`FROM ${BASE}`), `scratch`, a digest (`@sha256:...`) and every tag other than `latest`.
@@ -93,8 +94,9 @@ class PinnedBase(Pass):
     name a newer release, and the pin then keeps (or takes) the image back to the older line -- an
     older interpreter, runtime or distribution release than the unpinned file would get. Only a
     user can tell which release the application is meant to run on, so the fix is applied with
-    `--unsafe-fixes` only, and always explained. Images outside the table, and official images that
-    publish no `latest` tag (`FROM mongo` does not pull at all), get a finding without a fix.
+    `--unsafe-fixes` only, and always explained. Images outside the table get a note naming the tag
+    family (`myorg/app:<version>`); an official image that publishes no `latest` tag (`FROM mongo`
+    does not pull at all) gets a finding without a fix.
     """
 
     id = "pinned-base"
@@ -127,8 +129,9 @@ class PinnedBase(Pass):
         ref = parse_ref(image)
         known = base_tags().images.get(ref.name) if ref is not None else None
         if known is None:
+            # No tag table for it: say which family to pin to, as information (nothing to fix here).
             return Finding(self.id, f"{floating}: pin a tag of the release line you test with "
-                           f"(`{repository}:<version>`) or a digest", start, end)
+                           f"(`{repository}:<version>`) or a digest", start, end, note=True)
         if known.pin is None:
             return Finding(self.id, f"`{repository}` publishes no `latest` tag, so `{image}` does not pull: "
                            f"name a version (`{repository}:<version>`)", start, end)
