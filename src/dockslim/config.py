@@ -33,8 +33,8 @@ KEYS: dict[str, tuple[str, str]] = {
                          "file's folder) matches the glob; a glob without `/` matches the file name."),
     "package-map": ("table: package -> package or list of packages",
                     "Extra Debian/Ubuntu -> Alpine package names, consulted before the built-in map."),
-    "exec-form-wrap": ("bool", "exec-form: write a CMD/ENTRYPOINT that needs a shell as the explicit "
-                               "`[\"/bin/sh\", \"-c\", \"...\"]` Docker runs (default: false, a note)."),
+    "exec-form-wrap": ("bool", ("exec-form: write a CMD/ENTRYPOINT that needs a shell as the explicit "
+                                "`[\"/bin/sh\", \"-c\", \"...\"]` Docker runs (default: false, a note).")),
 }
 
 

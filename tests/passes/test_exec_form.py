@@ -255,3 +255,16 @@ def test_registered_and_documented():
     from dockslim.suppress import passes_for_hadolint
 
     assert passes_for_hadolint("DL3025") == {"exec-form"}
+
+
+def test_wrap_is_a_configuration_setting(tmp_path, capsys):
+    from dockslim.cli import main
+
+    (tmp_path / ".dockslim.toml").write_text("exec-form-wrap = true\n")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM scratch\nCMD a && b\n")
+    assert main(["fix", "--write", "--select", "exec-form", str(dockerfile)]) == 0
+    assert dockerfile.read_text() == 'FROM scratch\nCMD ["/bin/sh", "-c", "a && b"]\n'
+    (tmp_path / ".dockslim.toml").write_text("exec-form-wrap = 1\n")
+    assert main(["fix", str(dockerfile)]) == 2
+    assert "'exec-form-wrap' must be true or false" in capsys.readouterr().err

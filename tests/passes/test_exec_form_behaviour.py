@@ -56,7 +56,7 @@ def _run(argv: list[str], tmp_path: Path) -> list[str] | None:
     program = argv[0] if "/" in argv[0] else shutil.which(argv[0], path=env["PATH"])
     if program is None:
         return None
-    proc = subprocess.run([program, *argv[1:]], cwd=tmp_path, env=env, capture_output=True, timeout=10)
+    proc = subprocess.run([program, *argv[1:]], cwd=tmp_path, env=env, capture_output=True, timeout=10, check=False)
     if proc.returncode != 0 or not record.exists():
         return None
     recorded = record.read_bytes().decode().split("\0")[:-1]

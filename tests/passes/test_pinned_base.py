@@ -134,7 +134,8 @@ def test_the_table_is_what_the_script_writes():
     if not checkout:
         pytest.skip("set DOCKSLIM_OFFICIAL_IMAGES to a checkout of docker-library/official-images "
                     "at the commit base_tags.toml names")
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_base_tags.py"), checkout, "--check"])
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_base_tags.py"), checkout, "--check"],
+                          check=False)
     assert proc.returncode == 0, "src/dockslim/data/base_tags.toml differs from the script's output"
 
 
