@@ -112,6 +112,8 @@ def test_without_unsafe_fixes_nothing_changes():
     ("CMD if true; then app; fi", "shell syntax"),
     ("CMD (app)", "shell syntax"),
     ("CMD app 'unterminated", "analysed"),
+    ("CMD ['python', 'app.py']", "not valid JSON"),
+    ('CMD ["python" "app.py"]', "not valid JSON"),
 ])
 def test_command_lines_that_need_a_shell_get_a_note(line, why):
     result = assert_no_fix(ExecForm, f"FROM python:3.12\n{line}\n", unsafe=True)

@@ -140,6 +140,9 @@ def _shell_at(stage: Stage, facts: dict[int, StageFacts], df: Dockerfile, ins: I
 def exec_argv(script: Script) -> tuple[list[str] | None, str]:
     """The argv a `/bin/sh -c` of this body would run, when it is one plain command: no expansion,
     glob, operator, redirection, assignment, comment or builtin. Else (None, why not)."""
+    if script.text.lstrip().startswith("["):
+        return None, ("it starts like a JSON array but is not valid JSON, so Docker runs it as a shell "
+                      "command line: fix the JSON (double quotes, commas)")
     if script.opaque:
         return None, f"its command line cannot be analysed ({script.opaque_reason})"
     if script.comments:
