@@ -45,7 +45,9 @@ def _wrap(before: str, after: str) -> None:
     ("CMD python -c 'print(\"hi\")'", 'CMD ["python", "-c", "print(\\"hi\\")"]'),
     ('CMD app "a b" a\\ b \'c\\d\'', 'CMD ["app", "a b", "a b", "c\\\\d"]'),
     ("CMD app --name=été", 'CMD ["app", "--name=été"]'),
-    ("CMD /usr/bin/echo hi", 'CMD ["/usr/bin/echo", "hi"]'),  # a path is a program, not the builtin
+    ("CMD /usr/bin/echo -e hi", 'CMD ["/usr/bin/echo", "-e", "hi"]'),  # a path is a program, not the builtin
+    ("CMD echo hello world", 'CMD ["echo", "hello", "world"]'),  # the builtin and /bin/echo agree here
+    ("CMD true", 'CMD ["true"]'),
 ])
 def test_plain_command_lines_become_json(before, after):
     assert_fix(ExecForm, f"FROM python:3.12\n{before}\n", f"FROM python:3.12\n{after}\n", unsafe=True)
@@ -106,7 +108,8 @@ def test_without_unsafe_fixes_nothing_changes():
     ("CMD python app.py 2>&1", "redirects"),
     ("CMD PORT=80 python app.py", "variables"),
     ("CMD python app.py # start it", "comment"),
-    ("CMD echo hello", "builtin"),
+    ("CMD echo -n hello", "builtin"),
+    ("CMD echo 'a\\nb'", "builtin"),  # dash's echo prints a newline there, /bin/echo a backslash
     ("CMD cd /app", "builtin"),
     ("CMD exec -a name python app.py", "exec"),
     ("CMD if true; then app; fi", "shell syntax"),

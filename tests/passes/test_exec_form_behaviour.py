@@ -122,3 +122,17 @@ def test_generated_command_lines(tmp_path):
         exec_argv = _config(result.text)["CMD"]
         assert shell_argv == exec_argv, (line, result.text)
     assert converted >= 50 and refused >= 50, (converted, refused)  # both sides are exercised
+
+
+@pytest.mark.parametrize("line", ["echo hello world", "echo 'a  b' c", "true", "false"])
+def test_builtins_converted_print_and_exit_as_the_programs_do(line, tmp_path):
+    """`echo`, `true`, `false` are converted only where the shell's builtin and the program agree:
+    same output, same exit status (dash's builtin vs coreutils' /bin/echo, /bin/true, /bin/false)."""
+    before = f"FROM debian:bookworm\nCMD {line}\n"
+    exec_argv = _config(run_fix(ExecForm, before, unsafe=True).text)["CMD"]
+    assert exec_argv[0] in ("echo", "true", "false")
+    env = {"PATH": "/usr/bin:/bin"}
+    shell = subprocess.run([DASH or "dash", "-c", line], capture_output=True, env=env, check=False)
+    program = subprocess.run([shutil.which(exec_argv[0], path=env["PATH"]) or exec_argv[0], *exec_argv[1:]],
+                             capture_output=True, env=env, check=False)
+    assert (shell.stdout, shell.returncode) == (program.stdout, program.returncode)

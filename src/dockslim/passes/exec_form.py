@@ -23,6 +23,10 @@ SHELL_BUILTINS = frozenset({
     "readonly", "return", "set", "shift", "shopt", "source", "suspend", "test", "time", "times",
     "trap", "true", "type", "typeset", "ulimit", "umask", "unalias", "unset", "wait",
 })
+# Builtins that also exist as programs in every image that has a /bin/sh (coreutils, busybox) and
+# behave alike there: `echo` as long as no argument is an option or holds a backslash (dash's echo
+# interprets `\n`, coreutils' does not).
+_SAME_AS_PROGRAM = frozenset({"echo", "true", "false"})
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh"})
 _SHELL_OPTIONS = frozenset({"errexit", "nounset", "pipefail"})
 # Words in an image reference that mean a Windows base (cmd or PowerShell, not /bin/sh).
@@ -176,7 +180,8 @@ def exec_argv(script: Script) -> tuple[list[str] | None, str]:
     if not words or not words[0].value:
         return None, "it names no command"
     name = words[0].value
-    if "/" not in name and name in SHELL_BUILTINS:
+    plain_echo = not any(w.value.startswith("-") or "\\" in w.value for w in words[1:] if w.value)
+    if "/" not in name and name in SHELL_BUILTINS and not (name in _SAME_AS_PROGRAM and plain_echo):
         return None, f"`{name}` is a shell builtin"
     return [w.value for w in words if w.value is not None], ""
 
@@ -202,7 +207,7 @@ class ExecForm(Pass):
     (exec) form: `CMD python app.py` becomes `CMD ["python", "app.py"]`, and `CMD exec python
     app.py` the same (the shell's `exec` is what exec form does). A command line that needs a shell
     -- expansions (`$PORT`, `~`), globs, `&&`/`;`/`|`, redirections, `VAR=1 cmd`, a comment, a shell
-    builtin (`cd`, `echo`, `export` ...) -- gets a note instead; with the setting `exec-form-wrap`
+    builtin (`cd`, `export`, `echo -e` ...) -- gets a note instead; with the setting `exec-form-wrap`
     it is written as the explicit shell call Docker makes, `CMD ["/bin/sh", "-c", "..."]` (the
     stage's `SHELL` when it sets one).
 
