@@ -273,3 +273,8 @@ def test_wrap_is_a_configuration_setting(tmp_path, capsys):
     (tmp_path / ".dockslim.toml").write_text("exec-form-wrap = 1\n")
     assert main(["fix", str(dockerfile)]) == 2
     assert "'exec-form-wrap' must be true or false" in capsys.readouterr().err
+
+
+def test_crlf_and_bom_are_kept():
+    assert_fix(ExecForm, "\ufeffFROM python:3.12\r\nCMD python app.py \\\r\n  --x\r\nEXPOSE 80\r\n",
+               '\ufeffFROM python:3.12\r\nCMD ["python", "app.py", "--x"]\r\nEXPOSE 80\r\n', unsafe=True)
