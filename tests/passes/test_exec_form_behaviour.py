@@ -136,3 +136,52 @@ def test_builtins_converted_print_and_exit_as_the_programs_do(line, tmp_path):
     program = subprocess.run([shutil.which(exec_argv[0], path=env["PATH"]) or exec_argv[0], *exec_argv[1:]],
                              capture_output=True, env=env, check=False)
     assert (shell.stdout, shell.returncode) == (program.stdout, program.returncode)
+
+
+@pytest.mark.corpus
+def test_corpus_conversions_run_the_same_program(tmp_path):
+    """Every rewrite over a real-world corpus: the shell form played by dash with a stand-in for the
+    program gives the program exactly the JSON array BuildKit reads from the rewritten file."""
+    from dockslim.syntax import ParseError
+    from tests.helpers import CORPUS_ENV, corpus_files, corpus_folders, read_dockerfile
+
+    folders = corpus_folders()
+    if not folders:
+        pytest.skip(f"set {CORPUS_ENV} to a folder of real-world Dockerfiles")
+    played, failures = 0, []
+    for path in (p for folder in folders for p in corpus_files(folder)):
+        text = read_dockerfile(path)
+        try:
+            result = run_fix(ExecForm, text, unsafe=True) if text is not None else None
+        except ParseError:
+            continue
+        if result is None or result.text == text:
+            continue
+        for line, argv in _conversions(text, result.text):
+            name = os.path.basename(argv[0])
+            if argv[0].startswith("/"):
+                continue  # an absolute program path cannot be stood in for outside a chroot
+            stub_dir = tmp_path / str(played)
+            stub_dir.mkdir()
+            for where in ((stub_dir / "bin"), stub_dir):
+                where.mkdir(exist_ok=True)
+                (where / name).write_text(STUB)
+                (where / name).chmod(0o755)
+            record = stub_dir / "record"
+            env = {"PATH": f"{stub_dir / 'bin'}:/usr/bin:/bin", "RECORD": str(record), "HOME": "/nonexistent"}
+            subprocess.run([DASH or "dash", "-c", line], cwd=stub_dir, env=env, capture_output=True,
+                           timeout=10, check=False)
+            got = record.read_bytes().decode().split("\0")[:-1] if record.exists() else None
+            played += 1
+            if got is None or [os.path.basename(got[0]), *got[1:]] != [name, *argv[1:]]:
+                failures.append(f"{path}: dash gave {got} for {line!r}, the JSON form says {argv}")
+    print(f"played {played} exec-form rewrites; failures {len(failures)}")
+    assert not failures, failures[:10]
+
+
+def _conversions(before: str, after: str) -> list[tuple[str, list[str]]]:
+    """(shell-form command line, JSON argv) for each CMD/ENTRYPOINT the rewrite turned to JSON."""
+    old = [i for i in parse(before).instructions if i.effective.cmd in ("CMD", "ENTRYPOINT")]
+    new = [i for i in parse(after).instructions if i.effective.cmd in ("CMD", "ENTRYPOINT")]
+    return [(" ".join(o.effective.value), list(n.effective.value)) for o, n in zip(old, new)
+            if not o.effective.is_json and n.effective.is_json]
