@@ -141,7 +141,7 @@ def _body_points(body: str, index: int, line: int) -> list[ShellPoint]:
             target = node.child_by_field_name("destination")
             if (operator in _OPENING and target is not None and target.type != "process_substitution"
                     and not (_literal(target) or "").startswith("/dev/")):
-                add("redirect", target.start_byte, target.end_byte, operator)
+                add("redirect", target.start_byte, target.end_byte, operator or "")
         stack.extend(reversed(node.children))
     out.sort(key=lambda p: p.start)
     return out
