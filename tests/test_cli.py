@@ -293,3 +293,28 @@ def test_many_files_go_to_workers_and_print_in_file_order(tmp_path, capsys, monk
     assert code == 1
     order = [line.split(":", 1)[0] for line in out.splitlines() if "maintainer-to-label" in line]
     assert order == sorted(order) and len(order) == 12
+
+
+def test_every_run_option_has_one_flag_and_every_flag_a_field():
+    from dockslim import cli
+    from dockslim.options import RunOptions
+
+    fields = list(RunOptions.__record_fields__)
+    assert sorted(f.field for f in cli.FLAGS) == sorted(fields)
+    # measure's --format is its own (text/json), stored in the same field
+    assert [f.field for f in cli.FLAGS if "measure" in f.commands and f.field == "output_format"] == []
+
+
+def test_options_reach_the_command_as_one_record(project, capsys, monkeypatch):
+    import dockslim.commands
+
+    seen = []
+    monkeypatch.setattr(dockslim.commands, "run_check", lambda paths, options: seen.append((paths, options)) or 0)
+    code = main(["check", "--select", "add-to-copy,merge-runs", "--select", "maintainer-to-label", "-q",
+                 "--no-unsafe-fixes", "--format", "json", str(project / "Dockerfile")])
+    from dockslim.options import RunOptions
+
+    assert code == 0
+    assert seen == [([str(project / "Dockerfile")],
+                     RunOptions(select=("add-to-copy", "merge-runs", "maintainer-to-label"), unsafe_fixes=False,
+                                output_format="json", quiet=True))]

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
-from ._records import dataclass, field
+from ._records import dataclass
+from .options import RunOptions
 
 CONFIG_NAMES = (".dockslim.toml", "pyproject.toml")
 CACHE_STYLES = ("cleanup", "mount")
@@ -79,17 +80,6 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class Flags:
-    """What the command line says; ``None`` (or empty) means "not given"."""
-
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    unsafe_fixes: bool | None = None
-    cache_style: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Effective:
     select: tuple[str, ...]
     ignore: tuple[str, ...]
@@ -98,7 +88,7 @@ class Effective:
     package_map: tuple[tuple[str, tuple[str, ...]], ...]
 
 
-def merge(settings: Settings, flags: Flags, dockerfile: str) -> Effective:
+def merge(settings: Settings, flags: RunOptions, dockerfile: str) -> Effective:
     """Flags win: ``--select`` replaces the file's ``select`` and overrides its ignores for the
     passes it names; ``--ignore`` adds to the file's ignores; booleans and styles replace."""
     select = flags.select if flags.select else (settings.select or ())
