@@ -3,6 +3,7 @@
 Not a test: prints a Markdown table (and JSON with --json). Usage:
 
     python bench/speed.py CORPUS_DIR [--repeat 3] [--json out.json]
+    python bench/speed.py --cold-runs 40      # the cold start alone (no corpus)
 
 - parse: files/s and MB/s of `dockslim.syntax.parse` in one process (files that BuildKit
   would reject are counted separately);
@@ -229,13 +230,20 @@ def tools_markdown(t) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("corpus")
+    ap.add_argument("corpus", nargs="?", help="a folder of Dockerfiles; without it, only the cold start")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cold-runs", type=int, default=15)
     ap.add_argument("--tools", action="store_true",
                     help="also time the command lines against hadolint and dockerfile-doctor")
     ap.add_argument("--json")
     args = ap.parse_args()
+    if args.corpus is None:
+        cs = cold_start(args.cold_runs)
+        print(f"| cold start `dockslim fix --diff` seed (median of {args.cold_runs}) | "
+              f"{cs['dockslim_fix_diff_ms']:.0f} ms (python -c pass: {cs['python_noop_ms']:.0f} ms) |")
+        if args.json:
+            Path(args.json).write_text(json.dumps({"cold_start": cs}, indent=2))
+        return 0
     files = load_corpus(args.corpus)
     results = {
         "parse": bench_parse(files, args.repeat),

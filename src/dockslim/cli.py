@@ -2,7 +2,7 @@
 
 No rewriting logic here: each command hands its options to the module that does the work
 (:mod:`dockslim.commands`, :mod:`dockslim.measure`, :mod:`dockslim.github.flow`), imported only
-when that command runs. This is the only module that imports typer (and click).
+when that command runs. This is the only module that imports typer (and, through it, click).
 
 The options several commands share are declared once, in :data:`FLAGS`; :func:`command` adds the
 ones a command takes to its signature and gathers their values into one :class:`RunOptions`. Adding
@@ -15,7 +15,6 @@ import inspect
 import sys
 from typing import Any, Callable, List, NamedTuple, Optional, Sequence
 
-import click
 import typer
 
 from . import __version__
@@ -106,9 +105,9 @@ def command(group: typer.Typer, name: str) -> Callable[[Callable[..., int]], Cal
                                           annotation=flag.type) for flag in flags]
         fields = {flag.field for flag in flags} | {p.name for p in own if p.name in RunOptions.__record_fields__}
 
-        def invoke(**values: Any) -> int:
+        def invoke(**values: Any) -> None:
             given = {f: _BY_FIELD[f].convert(values.pop(f)) if f in _BY_FIELD else values.pop(f) for f in fields}
-            return guarded(lambda: run(RunOptions(**given), **values))
+            raise typer.Exit(guarded(lambda: run(RunOptions(**given), **values)))
 
         invoke.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]  # typer reads it
         invoke.__annotations__ = {p.name: p.annotation for p in params}
@@ -153,18 +152,17 @@ def check(options: RunOptions, paths: List[str] = PATHS) -> int:
 
 
 @app.command()
-def rules() -> int:
+def rules() -> None:
     """List the passes with their fix safety and a one-line summary."""
     from .passes import REGISTRY
 
     width = max(len(p.id) for p in REGISTRY)
     for p in REGISTRY:
         typer.echo(f"{p.id:<{width}}  {p.safety.value:<7}  {p.summary}")
-    return int(ExitCode.OK)
 
 
 @app.command()
-def explain(pass_id: str = typer.Argument(..., help="A pass id, as `dockslim rules` lists.")) -> int:
+def explain(pass_id: str = typer.Argument(..., help="A pass id, as `dockslim rules` lists.")) -> None:
     """Print a pass's documentation: what it does, why, an example, its fix safety."""
     from .passes import by_id
     from .term import error
@@ -177,9 +175,8 @@ def explain(pass_id: str = typer.Argument(..., help="A pass id, as `dockslim rul
             resolve_passes([pass_id])  # the message, with a "did you mean"
         except ValueError as exc:
             error(str(exc))
-        return int(ExitCode.ERROR)
+        raise typer.Exit(int(ExitCode.ERROR))
     typer.echo(f"# {cls.id} ({cls.safety.value})\n\n{cls.documentation()}")
-    return int(ExitCode.OK)
 
 
 @command(app, "measure")
@@ -223,17 +220,20 @@ def github_review(
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
+
+    typer runs in standalone mode: it prints usage errors itself and exits with 2 (our ERROR), and
+    every command ends with ``typer.Exit(code)``; the ``SystemExit`` is turned back into the code."""
     args = list(sys.argv[1:] if argv is None else argv)
 
     def parse_and_run() -> int:
         try:
-            code = app(args=args, prog_name="dockslim", standalone_mode=False)
-        except click.ClickException as exc:  # a usage error: click's message, our exit code
-            exc.show()
+            app(args=args, prog_name="dockslim", standalone_mode=True)
+        except SystemExit as exc:
+            if exc.code is None or isinstance(exc.code, int):
+                return int(exc.code or 0)
+            typer.echo(str(exc.code), err=True)
             return int(ExitCode.ERROR)
-        except click.Abort:  # Ctrl-C or end of input while parsing
-            return int(ExitCode.INTERRUPTED)
-        return int(code or 0)
+        return int(ExitCode.OK)
 
     return guarded(parse_and_run)
