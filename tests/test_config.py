@@ -155,7 +155,7 @@ def test_unsafe_fixes_from_configuration_and_no_unsafe_flag(repo, capsys):
     assert code == 0 and out == ""
 
 
-def test_resolver_reads_each_file_once(repo, monkeypatch):
+def test_resolver_reads_each_file_once(repo):
     (repo / ".dockslim.toml").write_text("ignore = ['merge-runs']\n")
     r = Resolver(IDS)
     a = r.for_dockerfile(str(repo / "services" / "api" / "Dockerfile"))

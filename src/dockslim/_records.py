@@ -148,7 +148,7 @@ def _process(cls: type, *, frozen: bool, order: bool, eq: bool, want_repr: bool)
         install("__repr__", __repr__)
     compared = [n for n, s in specs.items() if s.compare]
     key: Callable[[Any], Any] = attrgetter(*compared) if len(compared) > 1 else (
-        (lambda self, _n=compared[0]: (getattr(self, _n),)) if compared else (lambda self: ()))
+        (lambda self, _n=compared[0]: (getattr(self, _n),)) if compared else (lambda _self: ()))
     if eq:
         def __eq__(self: Any, other: Any) -> Any:
             if other.__class__ is self.__class__:

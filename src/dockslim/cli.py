@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 import sys
-from typing import Any, Callable, List, NamedTuple, Optional, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import typer
 
@@ -64,23 +64,25 @@ FILES = ("fix", "check", "measure")  # commands that take Dockerfiles from the c
 FLAGS: tuple[Flag, ...] = (
     Flag("diff", bool, typer.Option(True, "--diff/--write",
                                     help="Show a unified diff (default) or rewrite files in place."), ("fix",)),
-    Flag("select", Optional[List[str]], typer.Option(None, "--select", help="Only these pass ids (comma-separated)."),
+    Flag("select", list[str] | None, typer.Option(None, "--select", help="Only these pass ids (comma-separated)."),
          ALL, split_ids),
-    Flag("ignore", Optional[List[str]], typer.Option(None, "--ignore", help="Skip these pass ids (comma-separated)."),
+    Flag("ignore", list[str] | None, typer.Option(None, "--ignore", help="Skip these pass ids (comma-separated)."),
          ALL, split_ids),
-    Flag("unsafe_fixes", Optional[bool], typer.Option(
+    Flag("unsafe_fixes", bool | None, typer.Option(
         None, "--unsafe-fixes/--no-unsafe-fixes",
         help="Also apply fixes that may change the result (default: from configuration, else off)."), ALL),
-    Flag("cache_style", Optional[str], typer.Option(
+    Flag("cache_style", str | None, typer.Option(
         None, "--cache-style", help="Keep package caches out of layers by deleting them (cleanup) or with "
         "BuildKit cache mounts (mount). Default: from configuration, else cleanup."), ALL),
-    Flag("context", Optional[str], typer.Option(
+    Flag("context", str | None, typer.Option(
         None, "--context", help="The build context folder (default: the Dockerfile's folder)."), FILES),
     Flag("output_format", str, typer.Option(
         "text", "--format", callback=_format,
         help="Output format: text, json, sarif, github (workflow annotations) or rdjson (reviewdog)."),
          ("fix", "check")),
-    Flag("config", Optional[str], typer.Option(
+    Flag("output_format", str, typer.Option("text", "--format", callback=_measure_format,
+                                            help="Output format: text (a table) or json."), ("measure",)),
+    Flag("config", str | None, typer.Option(
         None, "--config", help="Use this configuration file instead of searching for one."), ALL),
     Flag("isolated", bool, typer.Option(False, "--isolated", help="Ignore configuration files."), ALL),
     Flag("quiet", bool, typer.Option(False, "--quiet", "-q", help="Print only diffs, rewritten text or errors."),
@@ -89,24 +91,25 @@ FLAGS: tuple[Flag, ...] = (
         False, "--allow-unmapped", help="alpine-base: keep Debian package names that have no known Alpine name."),
          ALL),
 )
-_BY_FIELD = {flag.field: flag for flag in FLAGS}
 
 
 def command(group: typer.Typer, name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
-    """Register ``run(options, **own)`` as command ``name``: its own parameters, then the
-    :data:`FLAGS` it takes; the values of the fields of :class:`RunOptions` arrive as one record.
-    It returns the exit code; whatever else ends it becomes one in :func:`dockslim.exitcodes.guarded`."""
+    """Register ``run(options, **own)`` as command ``name``: its own parameters (those only it
+    has), then the :data:`FLAGS` it takes, whose values arrive as one :class:`RunOptions`.
+    ``run`` returns the exit code; whatever else ends it becomes one in
+    :func:`dockslim.exitcodes.guarded`."""
     full = name if group is app else f"{group.info.name} {name}"
 
     def register(run: Callable[..., int]) -> Callable[..., int]:
         own = [p for p in inspect.signature(run, eval_str=True).parameters.values() if p.name != "options"]
-        flags = [flag for flag in FLAGS if full in flag.commands]
+        flags = {flag.field: flag for flag in FLAGS if full in flag.commands}
+        assert len(flags) == len([f for f in FLAGS if full in f.commands]), f"{full}: two flags for one field"
+        assert not flags.keys() & {p.name for p in own}, f"{full}: a parameter shadows a flag"
         params = own + [inspect.Parameter(flag.field, inspect.Parameter.KEYWORD_ONLY, default=flag.option,
-                                          annotation=flag.type) for flag in flags]
-        fields = {flag.field for flag in flags} | {p.name for p in own if p.name in RunOptions.__record_fields__}
+                                          annotation=flag.type) for flag in flags.values()]
 
         def invoke(**values: Any) -> None:
-            given = {f: _BY_FIELD[f].convert(values.pop(f)) if f in _BY_FIELD else values.pop(f) for f in fields}
+            given = {field: flag.convert(values.pop(field)) for field, flag in flags.items()}
             raise typer.Exit(guarded(lambda: run(RunOptions(**given), **values)))
 
         invoke.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]  # typer reads it
@@ -136,7 +139,7 @@ PATHS = typer.Argument(..., help="Dockerfiles or folders to search; `-` reads st
 
 
 @command(app, "fix")
-def fix(options: RunOptions, paths: List[str] = PATHS) -> int:
+def fix(options: RunOptions, paths: list[str] = PATHS) -> int:
     """Rewrite Dockerfiles: a diff by default, in place with --write, stdout for `-`."""
     from .commands import run_fix
 
@@ -144,7 +147,7 @@ def fix(options: RunOptions, paths: List[str] = PATHS) -> int:
 
 
 @command(app, "check")
-def check(options: RunOptions, paths: List[str] = PATHS) -> int:
+def check(options: RunOptions, paths: list[str] = PATHS) -> int:
     """Report findings as `file:line:col: pass-id message`; exit 1 when there are any."""
     from .commands import run_check
 
@@ -183,12 +186,10 @@ def explain(pass_id: str = typer.Argument(..., help="A pass id, as `dockslim rul
 def measure(
     options: RunOptions,
     path: str = typer.Argument(..., help="The Dockerfile to build before and after `dockslim fix`."),
-    output_format: str = typer.Option("text", "--format", callback=_measure_format,
-                                      help="Output format: text (a table) or json."),
-    network: Optional[str] = typer.Option(None, "--network",
+    network: str | None = typer.Option(None, "--network",
                                           help="Network for RUN instructions, as `docker build --network` "
                                           "(e.g. host). Default: the engine's."),
-    change: Optional[str] = typer.Option(None, "--change",
+    change: str | None = typer.Option(None, "--change",
                                          help="The context file (relative path) to edit before the rebuild. "
                                          "Default: a source file that is not a dependency manifest."),
 ) -> int:
@@ -203,12 +204,12 @@ def measure(
 @command(github_app, "review")
 def github_review(
     options: RunOptions,
-    repo: Optional[str] = typer.Option(None, "--repo", help="owner/name (default: $GITHUB_REPOSITORY)."),
-    pr: Optional[int] = typer.Option(None, "--pr", help="Pull request number (default: from the Actions event)."),
-    base: Optional[str] = typer.Option(None, "--base", help="Take the PR's diff from `git diff BASE...HEAD` "
+    repo: str | None = typer.Option(None, "--repo", help="owner/name (default: $GITHUB_REPOSITORY)."),
+    pr: int | None = typer.Option(None, "--pr", help="Pull request number (default: from the Actions event)."),
+    base: str | None = typer.Option(None, "--base", help="Take the PR's diff from `git diff BASE...HEAD` "
                                        "instead of the API (works on a laptop)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the review as JSON instead of posting it."),
-    api_url: Optional[str] = typer.Option(None, "--api-url", help="REST API root (default: $GITHUB_API_URL "
+    api_url: str | None = typer.Option(None, "--api-url", help="REST API root (default: $GITHUB_API_URL "
                                           "or https://api.github.com)."),
     root: str = typer.Option(".", "--root", help="The repository checkout (the PR's head)."),
 ) -> int:
@@ -219,7 +220,7 @@ def github_review(
     return run_review(options, repo=repo, pr=pr, base=base, dry_run=dry_run, api_url=api_url, root=root)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
 
     typer runs in standalone mode: it prints usage errors itself and exits with 2 (our ERROR), and

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
 
 from ._records import dataclass, field
 from .batch import default_jobs, run_ordered
@@ -69,8 +68,8 @@ class _FileDone:
     found: int = 0
     errors: int = 0
     unsafe_left: int = 0
-    view: Optional[FileView] = None  # structured formats only (never from a worker)
-    creates: Optional[tuple] = None  # fix: new files the fix offers, handled in this process
+    view: FileView | None = None  # structured formats only (never from a worker)
+    creates: tuple | None = None  # fix: new files the fix offers, handled in this process
 
 
 def _jobs(files: list[str], structured: bool) -> int:
@@ -133,7 +132,7 @@ def _fix_one(job) -> _FileDone:
     return done
 
 
-def _new_files(path: str, context: Optional[str], creates, diff: bool, structured: bool,
+def _new_files(path: str, context: str | None, creates, diff: bool, structured: bool,
                seen: set[str]) -> tuple[int, int]:
     """Show (``--diff``) or create (``--write``) the new files a fix offers; never overwrite one."""
     made = failed = 0
@@ -198,7 +197,7 @@ def run_fix(paths: list[str], options: RunOptions) -> int:
     new_files: set[str] = set()  # files created (or shown) in this run: each once
     files = _files(paths)
     jobs = [(path, *planner.plan(path), context, diff, structured, quiet) for path in files]
-    for path, done in zip(files, run_ordered(_fix_one, jobs, jobs=_jobs(files, structured))):
+    for path, done in zip(files, run_ordered(_fix_one, jobs, jobs=_jobs(files, structured)), strict=True):
         _emit(done)
         errors += done.errors
         found += done.found

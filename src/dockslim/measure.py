@@ -159,7 +159,7 @@ def list_tar(stream: IO[bytes]) -> dict[str, Entry]:
                 fh = tar.extractfile(member)
                 digest = hashlib.sha256()
                 if fh is not None:
-                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    while chunk := fh.read(1 << 20):
                         digest.update(chunk)
                 out[path] = Entry("file", member.mode, member.size, digest.hexdigest())
             elif member.isdir():
@@ -322,7 +322,7 @@ def render_text(m: Measurement) -> str:
         lines.append("  fixes applied: " + (", ".join(m.applied) or "none"))
     lines.append("  source change for the rebuild: " + (m.changed_file or "none (no source file found)"))
     for r in rows:
-        lines.append("  " + r[0].ljust(widths[0]) + "".join("  " + c.rjust(w) for c, w in zip(r[1:], widths[1:])))
+        lines.append("  " + r[0].ljust(widths[0]) + "".join("  " + c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)))
     for name, b in (("original", m.original), ("rewritten", m.rewritten)):
         if b.error:
             lines.append(f"  {name} build failed: {b.error}")

@@ -535,7 +535,7 @@ class AlpineBase(Pass):
                 if not run.script.is_and_chain:
                     raise Refusal(f"line {run.ins.start_line}: pecl needs $PHPIZE_DEPS, which the Alpine "
                                   "image does not have, and this RUN is not a plain && chain to wrap")
-            self._edit_run(df, run, plan)
+            self._edit_run(run, plan)
         if extras:
             nl = df.newline
             plan.edits.append(Edit(stage.from_.end, stage.from_.end,
@@ -544,7 +544,7 @@ class AlpineBase(Pass):
                 plan.edits[-1] = Edit(stage.from_.end, stage.from_.end,
                                       f"{nl}RUN apk add --no-cache {' '.join(extras)}")
 
-    def _edit_run(self, df: Dockerfile, run: _Run, plan: _StagePlan) -> None:
+    def _edit_run(self, run: _Run, plan: _StagePlan) -> None:
         ins, script = run.ins, run.script
         base = ins.args_start
         smap = ins.source_map

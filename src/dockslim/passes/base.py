@@ -46,7 +46,7 @@ class Fix:
     def _spans(self) -> list[tuple[int, int]]:
         return [(e.start, e.end) for e in self.edits] + list(self.claims)
 
-    def overlaps(self, other: "Fix") -> bool:
+    def overlaps(self, other: Fix) -> bool:
         for a0, a1 in self._spans():
             for b0, b1 in other._spans():
                 if a0 < b1 and b0 < a1:

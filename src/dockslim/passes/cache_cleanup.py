@@ -376,7 +376,7 @@ class _Checker:
             chain_before = self._ancestor_runs(s.index, parent, runs_of)
             descendants = [r for d in stages if d.index != s.index and self._descends(d.index, s.index, parent)
                            for r in runs_of[d.index]]
-            yield from self._apt(s, runs_of[s.index], chain_before, descendants, copied.get(s.index, []))
+            yield from self._apt(runs_of[s.index], chain_before, descendants, copied.get(s.index, []))
             for i, run in enumerate(runs_of[s.index]):
                 later = _Later(runs_of[s.index], i + 1, descendants)
                 yield from self._others(s, run, later, copied.get(s.index, []), s.index == last)  # type: ignore[arg-type]
@@ -587,7 +587,7 @@ class _Checker:
 
     # ---------------------------------------------------------------- apt (stage-aware)
 
-    def _apt(self, stage: Stage, runs: list[_Run], before: list[_Run], descendants: list[_Run],
+    def _apt(self, runs: list[_Run], before: list[_Run], descendants: list[_Run],
              copied: list[str]) -> Iterator[Finding]:
         seen_update = any(r.apt_updates or r.hidden_update for r in before)
         plans: dict[int, str] = {}  # index -> "insert" | "blocked"
@@ -797,7 +797,7 @@ class _Checker:
             edits = [self._flag(run, u.flag_at, u.flag) for u in uses if u.flag_at is not None]
             what = f"add `{uses[0].flag.strip()}` so that the cache is not written into the layer"
             if manager is _APK:
-                edits.extend(self._drop_apk_update(run, uses))
+                edits.extend(self._drop_apk_update(run))
                 if len(edits) > len(uses):
                     what += "; `apk update` is dropped (`--no-cache` fetches a fresh index)"
             yield self._finding(run, manager, what, edits)
@@ -903,7 +903,7 @@ class _Checker:
         pipenv_dir = run.env.get("PIPENV_CACHE_DIR") or ("/root/.cache/pipenv" if home_ok else None)
         pipenv_cleanup = (f"rm -rf {pipenv_dir}" if pipenv_dir and _plain_path(pipenv_dir)
                           else "note: pipenv's cache folder is not known for this user; left alone")
-        yield (_PIPENV, pipenv, pipenv_cleanup, lambda c: False)
+        yield (_PIPENV, pipenv, pipenv_cleanup, lambda _c: False)
 
         bundler = (_simple_uses(script, ("bundle", "bundler"), _BUNDLER, frozenset({"install"}), bare=True)
                    + _simple_uses(script, ("gem",), _BUNDLER, frozenset({"install"})))
@@ -936,7 +936,7 @@ class _Checker:
         path = self.ctx.context_path(".yarnrc.yml")
         return path is not None and path.exists()
 
-    def _drop_apk_update(self, run: _Run, uses: list[_Use]) -> list[Edit]:
+    def _drop_apk_update(self, run: _Run) -> list[Edit]:
         """Edits removing a top-level ``apk update &&`` that only fed the adds now given --no-cache."""
         script = run.script
         assert script is not None

@@ -48,7 +48,7 @@ class Needs:
     lock_rewrites: list[str] = field(default_factory=list)  # why a lock file may be rewritten
     ecosystems: set[str] = field(default_factory=set)
 
-    def merge(self, other: "Needs") -> None:
+    def merge(self, other: Needs) -> None:
         self.manifests |= other.manifests
         self.outputs |= other.outputs
         self.installs += other.installs
@@ -695,7 +695,7 @@ class _Analyser:
         self.forbid(".mvn", "maven reads .mvn/maven.config and extensions")
         self.needs.installs.append(self.current)
 
-    def cmd_gradle(self, args: list[str]) -> None:
+    def cmd_gradle(self, _args: list[str]) -> None:
         raise Refusal("gradle reads settings, buildSrc and plugins from the whole project")
 
     cmd_gradlew = cmd_gradle
