@@ -160,7 +160,7 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("name, data, needle", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+@pytest.mark.parametrize("data, needle", [b[1:] for b in BAD_INPUTS], ids=[b[0] for b in BAD_INPUTS])
 @pytest.mark.parametrize("command", [["check"], ["fix"], ["fix", "--write"]])
 def test_bad_input_is_a_clear_error_and_file_untouched(tmp_path, capsys, data, needle, command):
     path = tmp_path / "Dockerfile"

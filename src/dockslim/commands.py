@@ -178,6 +178,7 @@ def _check_one(job) -> _FileDone:
     if report.error is not None:
         return done
     shown = "<stdin>" if path == "-" else path
+    assert report.tree is not None  # a report without an error has its tree
     for f in report.findings:
         done.found += not f.note
         if structured or (f.note and quiet):

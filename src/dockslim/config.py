@@ -228,9 +228,10 @@ class Resolver:
         if self.isolated:
             return Settings()
         if self.explicit is not None:
-            path: Path | None = Path(self.explicit)
-            if not path.is_file():
+            explicit = Path(self.explicit)
+            if not explicit.is_file():
                 raise ConfigError(self.explicit, "no such configuration file")
+            path: Path | None = explicit
         else:
             start = Path.cwd() if dockerfile == "-" else Path(os.path.abspath(dockerfile)).parent
             path = find(start)

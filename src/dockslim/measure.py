@@ -295,7 +295,7 @@ def _s(x: float | None) -> str:
 
 
 def render_text(m: Measurement) -> str:
-    rows = [("", "size MB", "layers", "build s", "rebuild s")]
+    rows: list[tuple[str, ...]] = [("", "size MB", "layers", "build s", "rebuild s")]
 
     def row(name: str, b: Build) -> tuple[str, ...]:
         if not b.ok:

@@ -418,7 +418,7 @@ class _Checker:
     def _model(self, ins: Instruction, env: dict[str, str], root: bool, errexit_shell: bool) -> _Run:
         mounts = []
         for flag in ins.flags_named("mount"):
-            opts = dict(p.split("=", 1) if "=" in p else (p, "") for p in (flag.value or "").split(","))
+            opts = dict(p.partition("=")[::2] for p in (flag.value or "").split(","))
             target = opts.get("target") or opts.get("dst") or opts.get("destination") or ""
             mounts.append((opts.get("type", "bind"), posixpath.normpath(target) if target else ""))
         script = run_script(ins)

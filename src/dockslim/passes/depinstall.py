@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+import sys
 
 from .._records import dataclass, field
 from ..syntax.shell import Command, Script
@@ -24,11 +25,11 @@ from .buildcontext import ContextView
 
 def _toml_module():
     """tomllib (tomli on 3.10), imported on first use: only TOML manifests need it."""
-    try:  # Python >= 3.11
+    if sys.version_info >= (3, 11):
         import tomllib as toml
-    except ModuleNotFoundError:  # pragma: no cover - 3.10 without tomli: TOML manifests are refused
+    else:  # pragma: no cover - 3.10 without tomli: TOML manifests are refused
         try:
-            import tomli as toml  # type: ignore[no-redef]
+            import tomli as toml
         except ModuleNotFoundError:
             return None
     return toml
