@@ -8,7 +8,6 @@ against the file as parsed plus a safety. Nothing here writes anything.
 from __future__ import annotations
 
 import enum
-import re
 from pathlib import Path
 from typing import ClassVar, Iterator
 
@@ -124,13 +123,6 @@ class Pass:
         import inspect
 
         return inspect.cleandoc(cls.__doc__ or "")
-
-
-_KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-
-
-def is_kebab(name: str) -> bool:
-    return bool(_KEBAB.match(name))
 
 
 def same_case(template: str, word: str) -> str:
