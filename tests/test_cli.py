@@ -318,3 +318,18 @@ def test_options_reach_the_command_as_one_record(project, monkeypatch):
     assert seen == [([str(project / "Dockerfile")],
                      RunOptions(select=("add-to-copy", "merge-runs", "maintainer-to-label"), unsafe_fixes=False,
                                 output_format="json", quiet=True))]
+
+
+@pytest.mark.parametrize("raised, code, needle", [
+    (KeyboardInterrupt(), 130, ""),
+    (RuntimeError("boom"), 2, "dockslim: internal error: RuntimeError: boom"),
+])
+def test_how_a_command_ends_becomes_an_exit_code(project, capsys, monkeypatch, raised, code, needle):
+    import dockslim.commands
+
+    def fail(_paths, _options):
+        raise raised
+
+    monkeypatch.setattr(dockslim.commands, "run_fix", fail)
+    got, out, err = run(["fix", project / "Dockerfile"], capsys)
+    assert got == code and needle in err and "Traceback" not in err
