@@ -4,7 +4,7 @@
 :class:`RunOptions` (plus the few arguments only that command has, such as ``measure --network``).
 :mod:`dockslim.cli` declares each field's flag once, in its ``FLAGS`` table, and builds this record;
 nothing else re-lists the options. Adding an option: a field here, a line in ``cli.FLAGS``, and
-the code that reads it (``tests/test_cli.py`` checks that every field has exactly one flag).
+the code that reads it (``tests/test_cli.py`` checks that every field has a flag).
 
 No typer here: the commands and the engine import this module, the CLI parser is cli.py's alone.
 """
