@@ -333,3 +333,22 @@ def test_how_a_command_ends_becomes_an_exit_code(project, capsys, monkeypatch, r
     monkeypatch.setattr(dockslim.commands, "run_fix", fail)
     got, out, err = run(["fix", project / "Dockerfile"], capsys)
     assert got == code and needle in err and "Traceback" not in err
+
+
+def test_help_shows_defaults_and_argument_help_without_markup(capsys):
+    # typer <0.22 printed `\[default: ...]` when rich was installed; typer 0.25 with click 8.5
+    # dropped the arguments' help (docs/decisions/dependencies.md).
+    code, out, _ = run(["fix", "--help"], capsys)
+    assert code == 0
+    assert "[default: diff]" in out and "\\[" not in out
+    assert "Dockerfiles or folders to search" in out
+
+
+def test_only_the_cli_imports_typer():
+    import subprocess
+    import sys
+
+    probe = ("import sys, dockslim.commands, dockslim.measure, dockslim.github.flow, dockslim.engine\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'click')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
