@@ -102,9 +102,10 @@ def command(group: typer.Typer, name: str) -> Callable[[Callable[..., int]], Cal
 
     def register(run: Callable[..., int]) -> Callable[..., int]:
         own = [p for p in inspect.signature(run, eval_str=True).parameters.values() if p.name != "options"]
-        flags = {flag.field: flag for flag in FLAGS if full in flag.commands}
-        assert len(flags) == len([f for f in FLAGS if full in f.commands]), f"{full}: two flags for one field"
-        assert not flags.keys() & {p.name for p in own}, f"{full}: a parameter shadows a flag"
+        taken = [flag for flag in FLAGS if full in flag.commands]
+        flags = {flag.field: flag for flag in taken}
+        if len(flags) != len(taken) or flags.keys() & {p.name for p in own}:
+            raise TypeError(f"dockslim {full}: one field, two flags (in FLAGS, or FLAGS and its parameters)")
         params = own + [inspect.Parameter(flag.field, inspect.Parameter.KEYWORD_ONLY, default=flag.option,
                                           annotation=flag.type) for flag in flags.values()]
 
