@@ -18,7 +18,7 @@ from dockslim.passes import Options
 
 from .conftest import RESULTS
 
-pytestmark = [pytest.mark.integration, pytest.mark.docker]
+pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB_FIXTURES = ROOT / "fixtures" / "lab"

@@ -60,6 +60,13 @@ class SourceMap:
             return pos, pos
         return self.to_file(start), self.to_file(end - 1) + 1
 
+    def is_contiguous(self, start: int, end: int) -> bool:
+        """True when the logical span ``[start, end)`` is one unbroken run of file text."""
+        if end <= start:
+            return True
+        a, b = self.to_file_span(start, end)
+        return b - a == end - start
+
 
 @dataclass(frozen=True)
 class Flag:
