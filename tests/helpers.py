@@ -242,13 +242,13 @@ def compare(text: str) -> str | None:
     if theirs.views is None or mine.views is None:
         return None
     instructions = parse(text).instructions
-    for i, (a, b) in enumerate(zip(theirs.views, mine.views)):
+    for i, (a, b) in enumerate(zip(theirs.views, mine.views, strict=False)):
         if a != b and a.is_json and not b.is_json:
             b = _as_old_buildkit_json(instructions[i], b) or b
         if a != b:
             fields = [
                 f"  {name}: BuildKit {x!r} / ours {y!r}"
-                for name, x, y in zip(InstructionView._fields, a, b)
+                for name, x, y in zip(InstructionView._fields, a, b, strict=True)
                 if x != y
             ]
             return f"instruction #{i + 1} (line {a.start_line}, {a.keyword}):\n" + "\n".join(fields)

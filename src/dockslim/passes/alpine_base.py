@@ -513,7 +513,7 @@ class AlpineBase(Pass):
                 if not run.script.is_and_chain:
                     raise Refusal(f"line {run.ins.start_line}: pecl needs $PHPIZE_DEPS, which the Alpine "
                                   "image does not have, and this RUN is not a plain && chain to wrap")
-            self._edit_run(df, run, plan)
+            self._edit_run(run, plan)
         if extras:
             nl = df.newline
             plan.edits.append(Edit(stage.from_.end, stage.from_.end,
@@ -522,7 +522,7 @@ class AlpineBase(Pass):
                 plan.edits[-1] = Edit(stage.from_.end, stage.from_.end,
                                       f"{nl}RUN apk add --no-cache {' '.join(extras)}")
 
-    def _edit_run(self, df: Dockerfile, run: _Run, plan: _StagePlan) -> None:
+    def _edit_run(self, run: _Run, plan: _StagePlan) -> None:
         ins, script = run.ins, run.script
         base = ins.args_start
         smap = ins.source_map
@@ -860,8 +860,8 @@ def _translate_user(c: Command, line: int, name: str) -> tuple[str, str | None]:
         if v is None:
             raise Refusal(f"line {line}: `{w.text}` in {name} is only known at build time")
         if v.startswith("--") and "=" in v:
-            key, _, val = v.partition("=")
-            opts.append((key, Word(_quote(val), val, w.start, w.end)))
+            key, _, attached = v.partition("=")
+            opts.append((key, Word(_quote(attached), attached, w.start, w.end)))
         elif v in takes:
             if i + 1 >= len(words) or words[i + 1].value is None:
                 raise Refusal(f"line {line}: {name} {v} needs a literal value")
@@ -911,7 +911,7 @@ def _translate_user(c: Command, line: int, name: str) -> tuple[str, str | None]:
     create_own_group = False
     for key, val in opts:
         text = val.text if val is not None else ""
-        value = val.value if val is not None else ""
+        value = (val.value or "") if val is not None else ""  # option values were checked literal above
         if key in ("-r", "--system"):
             system = True
         elif key in ("-u", "--uid"):

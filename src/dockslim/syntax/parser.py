@@ -622,7 +622,6 @@ def _parse_instruction(
             heredocs.append(Heredoc(name, fd, expand, chomp, "".join(chunks), body_start, body_end))
 
     start = offsets[first]
-    end = offsets[i - 1] + len(lines[i - 1])
     text = "".join(lines[first:i])
     ending = raw[len(content_full):]
 
