@@ -478,6 +478,11 @@ def iter_instructions(df: Dockerfile) -> Iterator[Instruction]:
 # --- hand-written tricky inputs (each one a corner of BuildKit's line handling) ----------------
 
 TRICKY_CASES: dict[str, str] = {
+    # BuildKit reads flags and heredoc names with a backslash escape, whatever the escape directive.
+    "backtick-escape-flag-backslash": "# escape=`\nFROM a\nRUN --\\\n",
+    "backtick-escape-heredoc-backslash": "# escape=`\nFROM a\nRUN <<\\\n",
+    "backtick-escape-flag-value-backslash": "# escape=`\nFROM a\nRUN --mount=type=bind,target=/a\\ b true\n",
+    "empty-heredoc-name": 'FROM a\nRUN <<""\n\nRUN b\n',
     # parser directives and the escape token
     "escape-backtick": "# escape=`\nFROM mcr.microsoft.com/windows/servercore\n"
                        "RUN dir C:\\ `\n    && echo done\nCOPY . C:\\app\\\n",
