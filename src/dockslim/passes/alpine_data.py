@@ -27,6 +27,7 @@ class PackageEntry:
     source: str
     note: str = ""
     since: str = ""
+    derived: bool = False  # from scripts/gen_alpine_packages.py, not written by hand
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ class Data:
     suites: dict[str, frozenset[str]]  # debian / ubuntu / windows
     raw_packages: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     raw_tags: dict[str, Any] = field(default_factory=dict, repr=False)
+    releases: tuple[str, ...] = ()  # supported Alpine releases, oldest first
+    newest: str = ""
+    ended: dict[str, str] = field(default_factory=dict)  # release -> end of its main repository
+    release_names: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -79,11 +84,22 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 def data() -> Data:
     pk = _load("alpine_packages.toml")
     tg = _load("alpine_tags.toml")
+    names = _load("alpine_names.toml")
+    derived = _load("alpine_packages_derived.toml")
     packages = {
+        e["debian"]: PackageEntry(e["debian"], tuple(e["alpine"]),
+                                  f"derived: Debian source {e['debian_source']} -> aports {e['origin']}",
+                                  derived=True)
+        for e in derived["package"]
+    }
+    packages.update({  # written by hand: real renames, each with its source; they win
         e["debian"]: PackageEntry(e["debian"], tuple(e["alpine"]), e["source"], e.get("note", ""),
                                   e.get("since", ""))
         for e in pk["package"]
-    }
+    })
+    supported = names["supported"]
+    common = frozenset(names["names"]["common"])
+    release_names = {r: common | frozenset(names["names"].get(r, ())) for r in supported["releases"]}
     families = {}
     for f in tg["family"]:
         families[f["image"]] = Family(
@@ -99,7 +115,8 @@ def data() -> Data:
                  for o in tg["os"]}
     suites = {k: frozenset(v) for k, v in tg["suites"].items()}
     return Data(packages, families, os_images, dict(tg["no_alpine"]), suites,
-                tuple(pk["package"]), tg)
+                tuple(pk["package"]), tg, tuple(supported["releases"]), supported["newest"],
+                dict(supported["ended"]), release_names)
 
 
 # --------------------------------------------------------------------------- image references

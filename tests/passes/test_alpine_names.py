@@ -1,0 +1,71 @@
+"""The Alpine package map only names packages of the releases it targets, and the derivation rules."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from dockslim.passes.alpine_data import data
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import gen_alpine_packages as gen  # noqa: E402
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
+
+def test_every_emitted_name_exists_in_every_supported_release():
+    d = data()
+    assert d.releases and d.newest == d.releases[-1]
+    missing = sorted(
+        f"{entry.debian} -> {name} ({release})"
+        for entry in d.packages.values() for name in entry.alpine
+        for release, names in d.release_names.items()
+        if name not in names and name != "$PHPIZE_DEPS")
+    assert missing == []
+
+
+def test_no_end_of_life_release_is_listed_as_supported():
+    d = data()
+    assert not set(d.releases) & set(d.ended)
+    for release, names in d.release_names.items():
+        assert len(names) > 500, release
+
+
+def _derive() -> dict:
+    return tomllib.loads((gen.DATA / "alpine_derive.toml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("binary, source, expected", [
+    ("libxpm4", "libxpm", "libxpm"),                  # a shared library: its own name
+    ("libc-ares2", "c-ares", "c-ares"),               # ... or the origin
+    ("libgd-dev", "libgd2", "gd-dev"),                # -dev of a renamed origin
+    ("liblzma5", "xz-utils", "xz-libs"),              # origin-libs
+    ("php8.3-gd", "php8.3", "php83-gd"),              # a naming rule
+    ("php8.3-mysql", "php8.3", "php83-mysqli php83-pdo_mysql"),
+    ("golang-1.22", "golang-1.22", "go"),
+    ("python3-yaml", "pyyaml", "py3-yaml"),
+    ("vim-tiny", "vim", "vim"),                       # a tool variant of its source
+])
+def test_derivation(binary, source, expected):
+    names = {"3.24": data().release_names["3.24"]}
+    rows = gen.derive_table({binary: source}, names, _derive(), hand=set())
+    assert [r[1] for r in rows] == [expected]
+
+
+def test_derivation_does_not_guess_from_unrelated_names():
+    names = {"3.24": data().release_names["3.24"]}
+    # acl2 is a theorem prover, not acl; gcc-14-aarch64-linux-gnu is a cross compiler
+    rows = gen.derive_table({"acl2": "acl2", "gcc-14-aarch64-linux-gnu": "gcc-14-cross"}, names, _derive(),
+                            hand=set())
+    assert rows == []
+
+
+def test_hand_entries_win_over_derived_ones():
+    names = {"3.24": data().release_names["3.24"]}
+    assert gen.derive_table({"libcap2-bin": "libcap2"}, names, _derive(), hand={"libcap2-bin"}) == []
+    assert data().packages["libcap2-bin"].alpine == ("libcap-utils",)
