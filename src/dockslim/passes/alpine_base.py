@@ -1077,4 +1077,5 @@ def _general_warnings(mapping: TagMapping, ref: ImageRef) -> list[str]:
                    "-dev libraries it had are not in the Alpine image")
     if mapping.family is not None and mapping.family.arch_note:
         out.append(mapping.family.arch_note)
+    out.extend(mapping.notes)
     return out

@@ -45,6 +45,8 @@ class Family:
     arch_note: str = ""
     major_only: str = ""
     alpine_lines: tuple[str, ...] = ()
+    published: tuple[str, ...] = ()  # release lines built today on supported Alpine releases
+    published_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ def data() -> Data:
             line_parts=int(f.get("line_parts", 2)), buildpack_full=bool(f.get("buildpack_full")),
             source=f["source"], arch_note=f.get("arch_note", ""), major_only=f.get("major_only", ""),
             alpine_lines=tuple(f.get("alpine_lines", ())),
+            published=tuple(f.get("published", ())), published_source=f.get("published_source", ""),
         )
     os_images = {o["image"]: OsImage(o["image"], dict(o["map"]), dict(o.get("refuse", {})), o["source"])
                  for o in tg["os"]}
@@ -171,6 +174,7 @@ class TagMapping:
     era: str | None  # the Alpine release of the source tag's era, when a suite says so
     full_variant: bool  # the source tag is built on buildpack-deps
     name: str | None = None  # a new image name (debian -> alpine)
+    notes: tuple[str, ...] = ()  # what changes beyond the base (an end-of-life era, another release)
 
     @property
     def tag(self) -> str:
@@ -245,8 +249,14 @@ def map_tag(name: str, tag: str | None) -> TagMapping:
     numeric = version is not None and (_VERSION.match(version) or re.match(r"^\d+u\d+", version))
     if numeric:
         _check_published(family, name, tag or "", version)  # type: ignore[arg-type]
+        _check_current(family, name, tag or "", version)  # type: ignore[arg-type]
     elif family.major_only:
         raise Refusal(family.major_only)
+    notes: list[str] = []
+    if era is not None and era not in d.releases:
+        notes.append(f"`{name}:{tag}` is of Alpine {era}'s era ({_ended(era)}); `{name}:...-alpine` is built "
+                     f"on a supported Alpine release ({', '.join(d.releases)}): musl, BusyBox and library "
+                     "versions are newer")
     out: list[tuple[str, int | None]] = []
     if version is not None:
         out.append((version, version_index))
@@ -256,7 +266,22 @@ def map_tag(name: str, tag: str | None) -> TagMapping:
     else:
         out.extend(kept)
         out.append(("alpine", None))
-    return TagMapping(tuple(out), family, era, family.buildpack_full and not slim)
+    return TagMapping(tuple(out), family, None, family.buildpack_full and not slim, notes=tuple(notes))
+
+
+def _ended(release: str) -> str:
+    when = data().ended.get(release)
+    return f"its support ended {when}" if when else "no longer supported"
+
+
+def _check_current(family: Family, name: str, tag: str, version: str) -> None:
+    """Refuse a release line no image of a supported Alpine release is built for (an end-of-life era)."""
+    if not family.published or any(version == p or version.startswith(p + ".") for p in family.published):
+        return
+    raise Refusal(
+        f"`{name}` {version} has no Alpine image on a supported Alpine release; the Alpine variants built "
+        f"today are {', '.join(family.published)} ({family.published_source}): moving to one of them "
+        f"changes {name}'s version, which this pass leaves to you")
 
 
 def _check_published(family: Family, name: str, tag: str, version: str) -> None:
@@ -294,8 +319,14 @@ def _map_os(os_image: OsImage, tag: str | None) -> TagMapping:
     if any(t not in ("slim",) for t in rest) or head not in os_image.map:
         raise Refusal(f"`{os_image.image}:{tag}` has no Alpine release of the same era in the table")
     target = os_image.map[head]
+    notes: tuple[str, ...] = ()
+    d = data()
+    if target not in ("latest", "edge") and target not in d.releases:
+        notes = (f"`{os_image.image}:{tag}` is of Alpine {target}'s era ({_ended(target)}): `alpine:{d.newest}`, "
+                 "the newest supported release, is proposed; musl, BusyBox and package versions are newer",)
+        target = d.newest
     era = None if target in ("latest", "edge") else target
-    return TagMapping(((target, None),), None, era, False, name="alpine")
+    return TagMapping(((target, None),), None, era, False, name="alpine", notes=notes)
 
 
 def alpine_version_at_least(era: str | None, since: str) -> bool:

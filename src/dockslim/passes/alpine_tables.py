@@ -4245,6 +4245,10 @@ TABLES = {'alpine_packages.toml': {'package': [{'debian': 'build-essential',
                                   'alpine': 'last',
                                   'alpine_from': ['2.7.11', '3.3.6', '3.4.4', '3.5.1'],
                                   'buildpack_full': True,
+                                  'published': ['3.10', '3.11', '3.12', '3.13', '3.14', '3.15'],
+                                  'published_source': 'docker-library/python versions.json at 4f070595 '
+                                                      '(2026-06-23): 3.10-3.14 and 3.15-rc, variants '
+                                                      'alpine3.23 and alpine3.24',
                                   'source': 'docker-library/python: 2.7/alpine added 2015-12-18 (1c4831ea, '
                                             'after 2.7.11), 3.3-3.5/alpine 2016-01-12 (895e408f, '
                                             'PYTHON_VERSION 3.5.1); 3.13/slim-bookworm vs 3.13/alpine3.23; '
@@ -4268,6 +4272,10 @@ TABLES = {'alpine_packages.toml': {'package': [{'debian': 'build-essential',
                                   'alpine_from': ['4.6.2', '6.9.1', '7.1.0'],
                                   'line_parts': 1,
                                   'buildpack_full': True,
+                                  'published': ['22', '24', '26'],
+                                  'published_source': 'nodejs/docker-node versions.json at f27d936f '
+                                                      '(2026-08-19): 22, 24, 26, variants alpine3.23 and '
+                                                      'alpine3.24',
                                   'source': 'nodejs/docker-node: 4.6/alpine, 6.9/alpine, 7.1/alpine in '
                                             'fa018181 (NODE_VERSION 4.6.2, 6.9.1); 22/bookworm-slim vs '
                                             '22/alpine3.23'},
@@ -4279,6 +4287,10 @@ TABLES = {'alpine_packages.toml': {'package': [{'debian': 'build-essential',
                                   'alpine': 'last',
                                   'alpine_from': ['2.1.8', '2.2.4', '2.3.0'],
                                   'buildpack_full': True,
+                                  'published': ['3.3', '3.4', '4.0'],
+                                  'published_source': 'docker-library/ruby versions.json at d55e25ae7 '
+                                                      '(2026-04-21): 3.3, 3.4, 4.0, variants alpine3.22 and '
+                                                      'alpine3.23',
                                   'source': 'docker-library/ruby: 2.3/alpine 2016-01-04 (43d4d172f, '
                                             'RUBY_VERSION 2.3.0), 2.1/2.2 alpine 2016-01-29 (a4b779087, '
                                             '2.1.8/2.2.4); 3.3/slim-bookworm vs 3.3/alpine3.23'},
@@ -4291,6 +4303,10 @@ TABLES = {'alpine_packages.toml': {'package': [{'debian': 'build-essential',
                                   'alpine': 'last',
                                   'alpine_from': ['1.4.3', '1.5.1'],
                                   'buildpack_full': True,
+                                  'published': ['1.26', '1.27'],
+                                  'published_source': 'docker-library/golang versions.json at 7c8c182 '
+                                                      '(2026-08-19): 1.26, 1.27, variants alpine3.23 and '
+                                                      'alpine3.24',
                                   'source': 'docker-library/golang: 1.4/alpine and 1.5/alpine 2015-11-12 '
                                             '(63a33bf, GOLANG_VERSION 1.4.3/1.5.1); 1.26/bookworm vs '
                                             '1.26/alpine3.23'},
@@ -4303,6 +4319,10 @@ TABLES = {'alpine_packages.toml': {'package': [{'debian': 'build-essential',
                                   'alpine': 'last',
                                   'alpine_from': ['5.6.18', '7.0.2'],
                                   'buildpack_full': False,
+                                  'published': ['8.2', '8.3', '8.4', '8.5', '8.6'],
+                                  'published_source': 'docker-library/php versions.json at 445bf414 '
+                                                      '(2026-07-30): 8.2-8.5 and 8.6-rc, variants alpine3.23 '
+                                                      'and alpine3.24',
                                   'source': 'docker-library/php: 7.0/alpine 2016-01-07 (d30d28d5, '
                                             'PHP_VERSION 7.0.2), 5.6/alpine 2016-02-12 (29b8ea73, 5.6.18); '
                                             '8.3/bookworm/{apache,cli,fpm,zts} vs '
@@ -4336,6 +4356,10 @@ TABLES = {'alpine_packages.toml': {'package': [{'debian': 'build-essential',
                                   'alpine': 'last',
                                   'alpine_from': ['9.2.19', '9.3.15', '9.4.10', '9.5.0', '9.6.1'],
                                   'buildpack_full': False,
+                                  'published': ['14', '15', '16', '17', '18'],
+                                  'published_source': 'docker-library/postgres versions.json at 6edb0a8c4d '
+                                                      '(2026-02-26): 14-18, variants alpine3.22 and '
+                                                      'alpine3.23',
                                   'source': 'docker-library/postgres: 9.5/alpine 2016-01-20 (442a92590b, '
                                             'PG_VERSION 9.5.0), 9.2-9.6/alpine 2016-11-03 (a9c1b15a7a); '
                                             '17/bookworm vs 17/alpine3.23'},
