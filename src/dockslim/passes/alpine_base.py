@@ -9,6 +9,7 @@ from .._records import dataclass, field
 from ..syntax import Dockerfile, Instruction, Stage
 from ..syntax.expand import ExpandError, expand
 from ..syntax.shell import Command, Script, Word
+from .alpine_paths import locale_warnings, missing_command, path_edits
 from .alpine_data import (
     ImageRef,
     PackageEntry,
@@ -145,13 +146,18 @@ class _Switch:
 class AlpineBase(Pass):
     """## What it does
     Moves a stage from a Debian/Ubuntu-based official image to its Alpine variant with the same
-    language/runtime version (`python:3.5.6-slim-stretch` -> `python:3.5.6-alpine`,
-    `node:20-bookworm-slim` -> `node:20-alpine`, `debian:bookworm` -> `alpine:3.18`) and translates
+    language/runtime version (`python:3.12-slim-bookworm` -> `python:3.12-alpine`,
+    `node:22-bookworm-slim` -> `node:22-alpine`) or, for `debian`/`ubuntu`, to a supported Alpine
+    release (`debian:bookworm` -> `alpine:3.24`: Alpine releases out of support are never proposed), and translates
     the stage's commands: `apt-get update && apt-get install -y ... && rm -rf /var/lib/apt/lists/*`
     becomes `apk add --no-cache ...` with every package mapped to its Alpine name; packages purged
     later become `apk add --no-cache --virtual .build-deps ...` and `apk del .build-deps`;
     `useradd`/`groupadd`/Debian `adduser` become BusyBox `adduser -D`/`addgroup`; `gosu` becomes
-    `su-exec`; `bash` is installed when a `SHELL`, `RUN`, `ENTRYPOINT` or copied script needs it.
+    `su-exec`; `bash` is installed when a `SHELL`, `RUN`, `ENTRYPOINT` or copied script needs it;
+    executables at other paths are rewritten (`/usr/bin/tini` -> `/sbin/tini`) and
+    `update-ca-certificates` brings the `ca-certificates` package. Package names come from a table
+    derived from Debian's and Alpine's indexes (`scripts/gen_alpine_packages.py`), and every name it
+    emits is a package of each supported Alpine release.
     `FROM ${BASE}` is followed to its `ARG` default, which is rewritten instead.
 
     ## Why is this bad?
@@ -181,7 +187,10 @@ class AlpineBase(Pass):
     binaries need `gcompat`; DNS resolution differs), BusyBox instead of GNU tools, other user and
     group ids (`www-data` is 33 on Debian, 82 on Alpine), and no locale database.
     The stage is left alone, with the reason, when: the image has no Alpine variant (mariadb, mysql,
-    buildpack-deps, php's apache variant ...) or none for that version; the reference is pinned by
+    buildpack-deps, php's apache variant ...) or none built on a supported Alpine release for that
+    version (`python:3.9-slim-bullseye`: the message lists the versions offered, since moving changes
+    the language version); the stage runs a command Alpine names otherwise (`apache2ctl`, `cron`,
+    `php-fpm8.2`); the reference is pinned by
     digest; a package has no known Alpine name (unless `--allow-unmapped` keeps the name); a package
     is version-pinned; a command is Debian-specific (`dpkg`, `apt-key`, `update-alternatives`,
     `usermod` ...) or uses options this pass does not map; a RUN cannot be analysed (heredoc, exec
@@ -329,6 +338,10 @@ class AlpineBase(Pass):
                     needs_bash.append(f"{cmd} on line {ins.start_line}")
                 if any(w.rsplit("/", 1)[-1] == "gosu" for w in words[:1]):
                     raise Refusal(f"line {ins.start_line}: {cmd} runs gosu (Alpine has su-exec; change it by hand)")
+                for w in words[:3]:
+                    why = missing_command(w)
+                    if why is not None:
+                        raise Refusal(f"line {ins.start_line}: {cmd} runs {why}")
                 continue
             if cmd in ("COPY", "ADD"):
                 for reason in _context_scripts_need_bash(ctx, ins):
@@ -392,6 +405,15 @@ class AlpineBase(Pass):
             plan.warnings.append("scripts that call gosu must call su-exec (same arguments)")
         # Extra packages the Alpine image lacks.
         extras: list[str] = []
+        if "update-ca-certificates" in uses and "ca-certificates" not in plan.alpine_packages:
+            extras.append("ca-certificates")  # the base image has only ca-certificates-bundle
+            plan.warnings.append("update-ca-certificates is in Alpine's ca-certificates package (the image "
+                                 "has only the bundle): added")
+        moved, path_extras, path_warnings = path_edits(df, stage, apt_installed)
+        plan.edits.extend(moved)
+        extras.extend(p for p in path_extras if p not in extras)
+        plan.warnings.extend(path_warnings)
+        plan.warnings.extend(locale_warnings(stage))
         if needs_bash and "bash" not in plan.alpine_packages:
             extras.append("bash")
             plan.warnings.append("bash installed for " + ", ".join(dict.fromkeys(needs_bash)))
@@ -459,6 +481,9 @@ class AlpineBase(Pass):
                 continue
             if name in _DEBIAN_ONLY:
                 raise Refusal(f"line {line}: {_DEBIAN_ONLY[name]}")
+            why = missing_command(name)
+            if why is not None:
+                raise Refusal(f"line {line}: runs {why}")
             if name == "dpkg-reconfigure":
                 if c.positional() and [w.value for w in c.positional()] in (["tzdata"], ["locales"]):
                     run.replace[c.start] = ""
@@ -1060,18 +1085,25 @@ def _package_map(ctx: Context) -> dict[str, PackageEntry]:
 
 
 _MUSL = {
-    "python": "Python wheels must be musllinux builds, otherwise pip compiles them (build-base and -dev "
-              "packages needed)",
-    "node": "native addons need musl prebuilds or python3, make and g++ to compile",
-    "ruby": "gems with native extensions compile against musl (build-base needed)",
-    "golang": "cgo binaries link musl; CGO_ENABLED=0 builds are unaffected",
+    "python": "pip takes only musllinux wheels: a package without one (or an old version without one) "
+              "compiles from source, which needs build-base and the -dev packages and takes minutes",
+    "pypy": "pip takes only musllinux wheels: a package without one compiles from source",
+    "node": "npm packages with native addons (bcrypt, sharp, sqlite3 ...) need musl prebuilds or compile "
+            "with python3, make and g++",
+    "ruby": "gems with native extensions need musl builds or compile with build-base",
+    "golang": "cgo binaries link musl (CGO_ENABLED=0 static binaries are unaffected)",
+    "php": "extensions compile against musl; iconv is musl's (no //TRANSLIT: gnu-libiconv is the usual fix)",
+    "eclipse-temurin": "JNI libraries built for glibc do not load in Temurin's musl build",
+    "openjdk": "JNI libraries built for glibc do not load in a musl JVM",
 }
 
 
 def _general_warnings(mapping: TagMapping, ref: ImageRef) -> list[str]:
     family = mapping.family.image if mapping.family is not None else ""
     out = ["musl instead of glibc: " + (_MUSL[family] + "; " if family in _MUSL else "")
-           + "prebuilt glibc binaries need gcompat; DNS resolution differs"]
+           + "prebuilt glibc binaries (downloaded tools, vendor SDKs) do not run without gcompat; DNS: musl "
+           "queries all nameservers in parallel and ignores resolv.conf's single-request/rotate options",
+           "/bin/sh is BusyBox ash and the usual tools are BusyBox applets (fewer options than GNU's)"]
     if mapping.full_variant:
         out.append(f"`{ref.name}:{ref.tag or 'latest'}` is built on buildpack-deps: compilers, git and "
                    "-dev libraries it had are not in the Alpine image")

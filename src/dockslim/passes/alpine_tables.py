@@ -4219,6 +4219,41 @@ TABLES = {'alpine_packages.toml': {'package': [{'debian': 'build-essential',
                                           'xz-dev',
                                           'zlib-dev',
                                           'zstd-dev']}},
+ 'alpine_paths.toml': {'path': [{'debian': '/usr/bin/tini',
+                                 'alpine': '/sbin/tini',
+                                 'package': 'tini',
+                                 'source': 'Debian tini 0.19.0-1+b3: /usr/bin/tini, /usr/bin/tini-static; '
+                                           'aports community/tini APKBUILD: install -D -m755 tini '
+                                           '"$pkgdir"/sbin/tini'},
+                                {'debian': '/usr/bin/tini-static',
+                                 'alpine': '/sbin/tini-static',
+                                 'package': 'tini',
+                                 'extra': 'tini-static',
+                                 'source': 'Debian tini 0.19.0-1+b3: /usr/bin/tini-static; aports '
+                                           'community/tini APKBUILD: the tini-static subpackage installs '
+                                           '/sbin/tini-static'}],
+                       'command': [{'name': 'apache2',
+                                    'reason': "Alpine's apache2 package runs /usr/sbin/httpd with "
+                                              "/etc/apache2/httpd.conf; Debian's apache2/apache2ctl layout "
+                                              '(sites-enabled, envvars, a2enmod) does not exist',
+                                    'source': 'Debian apache2-bin 2.4.71: /usr/sbin/apache2; aports '
+                                              'main/apache2 APKBUILD: /usr/sbin/httpd'},
+                                   {'name': 'apache2ctl',
+                                    'reason': "Alpine's apache2 package has apachectl and /usr/sbin/httpd, "
+                                              "not Debian's apache2ctl wrapper and its envvars",
+                                    'source': 'Debian apache2 2.4.71: /usr/sbin/apache2ctl; aports '
+                                              'main/apache2 APKBUILD'},
+                                   {'name': 'cron',
+                                    'reason': "Debian's cron daemon is /usr/sbin/cron with /etc/cron.d; "
+                                              "Alpine's is BusyBox crond (`crond -f`) reading /etc/crontabs/",
+                                    'source': 'Debian cron 3.0pl1-162: /usr/sbin/cron; Alpine busybox: '
+                                              '/usr/sbin/crond'},
+                                   {'name': 'php-fpm[0-9].[0-9]*',
+                                    'reason': "Debian's php-fpm is /usr/sbin/php-fpm8.N with "
+                                              "/etc/php/8.N/fpm; Alpine's is /usr/sbin/php-fpm8N with "
+                                              '/etc/php8N/',
+                                    'source': 'Debian php8.2-fpm: /usr/sbin/php-fpm8.2; aports '
+                                              'community/php83 APKBUILD: /usr/sbin/php-fpm83'}]},
  'alpine_tags.toml': {'suites': {'debian': ['trixie',
                                             'bookworm',
                                             'bullseye',
