@@ -10,7 +10,7 @@ from dockslim.passes.alpine_data import data
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import gen_alpine_packages as gen  # noqa: E402
+import gen_alpine_packages as gen
 
 try:
     import tomllib

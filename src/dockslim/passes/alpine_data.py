@@ -322,8 +322,8 @@ def _map_os(os_image: OsImage, tag: str | None) -> TagMapping:
     notes: tuple[str, ...] = ()
     d = data()
     if target not in ("latest", "edge") and target not in d.releases:
-        notes = (f"`{os_image.image}:{tag}` is of Alpine {target}'s era ({_ended(target)}): `alpine:{d.newest}`, "
-                 "the newest supported release, is proposed; musl, BusyBox and package versions are newer",)
+        notes = ((f"`{os_image.image}:{tag}` is of Alpine {target}'s era ({_ended(target)}): `alpine:{d.newest}`, "
+                  "the newest supported release, is proposed; musl, BusyBox and package versions are newer"),)
         target = d.newest
     era = None if target in ("latest", "edge") else target
     return TagMapping(((target, None),), None, era, False, name="alpine", notes=notes)
