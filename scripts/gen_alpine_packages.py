@@ -100,17 +100,21 @@ def candidates(binary: str, source: str, derive: dict) -> list[str]:
         if m:
             out.append(m.expand(rule["alpine"]))
     if binary.endswith("-dev"):
-        out += [f"{origin}-dev", f"{base}-dev", _strip_soname(binary[:-4]) + "-dev"]
+        # the library's own name first (libblas-dev -> blas-dev from source lapack), then the origin's
+        own = _strip_soname(binary[:-4])
+        out += [own + "-dev", own[3:] + "-dev" if own.startswith("lib") else "", f"{origin}-dev", f"{base}-dev"]
     elif binary.endswith("-doc"):
         out += [f"{origin}-doc"]
     elif _SHARED_LIB.match(binary) and binary != source:
         out += [re.sub(r"t64$", "", binary), _strip_soname(binary), f"{origin}-libs", origin, base]
     else:
         out.append(binary)
-        same = binary in (source, origin) or any(binary in (f"{source}-{s}", f"{base}-{s}") for s in _TOOL_SUFFIXES)
-        if same:
+        suffix = next((s for s in _TOOL_SUFFIXES if binary in (f"{source}-{s}", f"{base}-{s}")), None)
+        if suffix is not None:  # gstreamer1.0-tools -> gstreamer-tools, else the origin itself
+            out.append(f"{origin}-{suffix}")
+        if suffix is not None or binary in (source, origin):
             out += [origin, base, f"{origin}-utils"]
-    return list(dict.fromkeys(out))
+    return [c for c in dict.fromkeys(out) if c]
 
 
 def derive_table(sources: dict[str, str], names: dict[str, set[str]], derive: dict,
