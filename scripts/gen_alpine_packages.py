@@ -22,8 +22,9 @@ derived ones. The result is `src/dockslim/data/alpine_packages_derived.toml`; th
 `scripts/compile_data.py`.
 
 `--apkindex DIR` reads `DIR/v3.NN/{main,community}/x86_64/APKINDEX` (plain or `.tar.gz`, as mirrored
-from Alpine's CDN) and rewrites the `[names]` lists of `alpine_names.toml` from them: the complete
-lists, replacing the hand-checked ones.
+from Alpine's CDN) and rewrites the `[names]` lists of `alpine_names.toml` from them: `common` becomes
+the names every supported release has and each release's list the rest of its names (package names
+and what they provide), the complete lists in place of the hand-checked ones.
 """
 
 from __future__ import annotations
@@ -162,8 +163,30 @@ def read_apkindex(root: Path, release: str) -> set[str]:
                 member = tar.extractfile("APKINDEX")
                 assert member is not None
                 text = io.TextIOWrapper(member, encoding="utf-8").read()
-        names.update(line[2:] for line in text.splitlines() if line.startswith("P:"))
+        for line in text.splitlines():
+            if line.startswith("P:"):
+                names.add(line[2:])
+            elif line.startswith("p:"):  # provides: `name=version`, `cmd:...`, `so:...`, `pc:...`
+                names.update(p.split("=", 1)[0] for p in line[2:].split() if ":" not in p.split("=", 1)[0])
     return names
+
+
+def write_names(full: dict[str, set[str]], path: Path = DATA / "alpine_names.toml") -> None:
+    """Replace the [names] lists of alpine_names.toml with complete ones, keeping its header."""
+    text = path.read_text(encoding="utf-8")
+    head = text[: text.index("[names]")]
+    common = set.intersection(*full.values())
+
+    def fmt(names: set[str]) -> str:
+        items = sorted(names)
+        if not items:
+            return "[]"
+        rows = ["  " + ", ".join(f'"{n}"' for n in items[i:i + 8]) + "," for i in range(0, len(items), 8)]
+        return "[\n" + "\n".join(rows) + "\n]"
+
+    body = "[names]\ncommon = " + fmt(common) + "\n"
+    body += "".join(f'"{r}" = {fmt(v - common)}\n' for r, v in full.items())
+    path.write_text(head + body, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.apkindex is not None:
         full = {r: read_apkindex(args.apkindex, r) for r in releases}
         print("APKINDEX names: " + ", ".join(f"{r}: {len(v)}" for r, v in full.items()), file=sys.stderr)
-        print("write these lists into alpine_names.toml [names] (one list per release)", file=sys.stderr)
+        write_names(full)
         names = full
     else:
         names = release_names(names_toml)

@@ -69,3 +69,22 @@ def test_hand_entries_win_over_derived_ones():
     names = {"3.24": data().release_names["3.24"]}
     assert gen.derive_table({"libcap2-bin": "libcap2"}, names, _derive(), hand={"libcap2-bin"}) == []
     assert data().packages["libcap2-bin"].alpine == ("libcap-utils",)
+
+
+def test_apkindex_lists_replace_the_hand_checked_ones(tmp_path):
+    for release in ("3.22", "3.23"):
+        for repo in ("main", "community"):
+            (tmp_path / f"v{release}" / repo / "x86_64").mkdir(parents=True)
+        (tmp_path / f"v{release}" / "main" / "x86_64" / "APKINDEX").write_text(
+            "C:x\nP:libxpm\nV:3.5\np:libxpm-compat=1 so:libXpm.so.4=4 cmd:sxpm=1\n\nP:gd-dev\nV:2\n")
+        (tmp_path / f"v{release}" / "community" / "x86_64" / "APKINDEX").write_text(
+            f"P:php83-gd\nV:8.3\n{'P:only322' if release == '3.22' else ''}\n")
+    full = {r: gen.read_apkindex(tmp_path, r) for r in ("3.22", "3.23")}
+    assert full["3.23"] == {"libxpm", "libxpm-compat", "gd-dev", "php83-gd"}
+    names = tmp_path / "alpine_names.toml"
+    names.write_text('# header\n[supported]\nreleases = ["3.22", "3.23"]\n\n[names]\ncommon = ["stale"]\n')
+    gen.write_names(full, names)
+    written = tomllib.loads(names.read_text())
+    assert written["names"]["common"] == ["gd-dev", "libxpm", "libxpm-compat", "php83-gd"]
+    assert written["names"]["3.22"] == ["only322"] and written["names"]["3.23"] == []
+    assert names.read_text().startswith("# header\n")
