@@ -31,6 +31,8 @@ HADOLINT_RULES: dict[str, tuple[str, ...]] = {
     "merge-runs": ("DL3059",),
     "add-to-copy": ("DL3020",),
     "maintainer-to-label": ("DL4000",),
+    "exec-form": ("DL3025",),
+    "pinned-base": ("DL3006", "DL3007"),
     "cache-cleanup": ("DL3009", "DL3019", "DL3042", "DL3060", "DL3032", "DL3040", "DL3036", "DL3015"),
 }
 
