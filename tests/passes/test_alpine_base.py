@@ -127,6 +127,8 @@ def test_coverage_counts():
     ("debian", "alpine:latest"),
     ("ubuntu:22.04", "alpine:3.24"),
     ("debian:trixie", "alpine:3.22"),
+    ("debian:sid", "alpine:3.24"),
+    ("ubuntu:devel", "alpine:3.24"),
     ("ubuntu:noble", "alpine:3.24"),
     ("docker.io/library/python:3.11-slim", "docker.io/library/python:3.11-alpine"),
 ])

@@ -88,3 +88,15 @@ def test_apkindex_lists_replace_the_hand_checked_ones(tmp_path):
     assert written["names"]["common"] == ["gd-dev", "libxpm", "libxpm-compat", "php83-gd"]
     assert written["names"]["3.22"] == ["only322"] and written["names"]["3.23"] == []
     assert names.read_text().startswith("# header\n")
+
+
+def test_no_image_mapping_targets_an_unsupported_alpine_release():
+    from dockslim.passes.alpine_data import map_tag
+
+    d = data()
+    for image, os_image in d.os_images.items():
+        for tag in os_image.map:
+            mapping = map_tag(image, tag)
+            assert mapping.tag == "latest" or mapping.tag in d.releases, (image, tag, mapping.tag)
+            if os_image.map[tag] not in (mapping.tag, "latest"):
+                assert mapping.notes, (image, tag)  # the era or branch it replaces is named

@@ -321,11 +321,15 @@ def _map_os(os_image: OsImage, tag: str | None) -> TagMapping:
     target = os_image.map[head]
     notes: tuple[str, ...] = ()
     d = data()
-    if target not in ("latest", "edge") and target not in d.releases:
+    if target == "edge":  # the development branch is not a release anyone supports
+        notes = ((f"`{os_image.image}:{tag}` follows development; Alpine's counterpart, edge, is not a supported "
+                 f"release: `alpine:{d.newest}`, the newest supported release, is proposed"),)
+        target = d.newest
+    elif target != "latest" and target not in d.releases:
         notes = ((f"`{os_image.image}:{tag}` is of Alpine {target}'s era ({_ended(target)}): `alpine:{d.newest}`, "
                   "the newest supported release, is proposed; musl, BusyBox and package versions are newer"),)
         target = d.newest
-    era = None if target in ("latest", "edge") else target
+    era = None if target == "latest" else target
     return TagMapping(((target, None),), None, era, False, name="alpine", notes=notes)
 
 
