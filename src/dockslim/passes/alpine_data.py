@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from .._records import dataclass, field
 
@@ -75,7 +75,7 @@ class Data:
 def _load(name: str) -> dict[str, Any]:
     from .alpine_tables import TABLES  # the TOML file, compiled (no parse at start-up)
 
-    return TABLES[name]
+    return cast(dict[str, Any], TABLES[name])
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:

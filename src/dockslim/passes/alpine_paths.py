@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from functools import lru_cache
+from typing import Any, cast
 
 from .._records import dataclass
 from ..syntax import Dockerfile, Instruction, Stage
@@ -40,7 +41,7 @@ class CommandRule:
 def _tables() -> tuple[tuple[PathRule, ...], tuple[CommandRule, ...]]:
     from .alpine_tables import TABLES
 
-    raw = TABLES["alpine_paths.toml"]
+    raw = cast(dict[str, Any], TABLES["alpine_paths.toml"])
     paths = tuple(PathRule(p["debian"], p["alpine"], p["package"], p.get("extra", ""), p["source"])
                   for p in raw["path"])
     commands = tuple(CommandRule(c["name"], c["reason"], c["source"]) for c in raw["command"])

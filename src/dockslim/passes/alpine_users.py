@@ -38,8 +38,8 @@ def _translate_user(c: Command, line: int, name: str) -> tuple[str, str | None]:
         if v is None:
             raise Refusal(f"line {line}: `{w.text}` in {name} is only known at build time")
         if v.startswith("--") and "=" in v:
-            key, _, val = v.partition("=")
-            opts.append((key, Word(_quote(val), val, w.start, w.end)))
+            key, _, literal = v.partition("=")
+            opts.append((key, Word(_quote(literal), literal, w.start, w.end)))
         elif v in takes:
             if i + 1 >= len(words) or words[i + 1].value is None:
                 raise Refusal(f"line {line}: {name} {v} needs a literal value")
@@ -71,8 +71,8 @@ def _translate_user(c: Command, line: int, name: str) -> tuple[str, str | None]:
         for key, val in opts:
             if key in ("-r", "--system"):
                 out.append("-S")
-            elif key in ("-g", "--gid"):
-                out += ["-g", val.text]  # type: ignore[union-attr]
+            elif key in ("-g", "--gid") and val is not None:
+                out += ["-g", val.text]
             elif key in ("--quiet", "-q"):
                 continue
             else:
@@ -89,7 +89,7 @@ def _translate_user(c: Command, line: int, name: str) -> tuple[str, str | None]:
     create_own_group = False
     for key, val in opts:
         text = val.text if val is not None else ""
-        value = val.value if val is not None else ""
+        value = (val.value or "") if val is not None else ""
         if key in ("-r", "--system"):
             system = True
         elif key in ("-u", "--uid"):
