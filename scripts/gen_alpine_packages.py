@@ -21,6 +21,9 @@ Entries of `alpine_packages.toml` (written by hand: real renames, each with its 
 derived ones. The result is `src/dockslim/data/alpine_packages_derived.toml`; then run
 `scripts/compile_data.py`.
 
+`--check-paths` checks the Debian side of `alpine_paths.toml`: each `[[path]]`'s package is fetched
+from the Debian archive (`apt-get download`) and its file list (`dpkg-deb -c`) must hold the path.
+
 `--apkindex DIR` reads `DIR/v3.NN/{main,community}/x86_64/APKINDEX` (plain or `.tar.gz`, as mirrored
 from Alpine's CDN) and rewrites the `[names]` lists of `alpine_names.toml` from them: `common` becomes
 the names every supported release has and each release's list the rest of its names (package names
@@ -189,11 +192,34 @@ def write_names(full: dict[str, set[str]], path: Path = DATA / "alpine_names.tom
     path.write_text(head + body, encoding="utf-8")
 
 
+def check_paths() -> int:
+    """Every Debian path of alpine_paths.toml is in its package's file list (apt-get download)."""
+    import subprocess
+    import tempfile
+
+    rules = tomllib.loads((DATA / "alpine_paths.toml").read_text(encoding="utf-8"))["path"]
+    bad = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for rule in rules:
+            subprocess.run(["apt-get", "download", rule["package"]], cwd=tmp, check=True,
+                           capture_output=True)
+            deb = next(Path(tmp).glob(f"{rule['package']}_*.deb"))
+            listing = subprocess.run(["dpkg-deb", "-c", str(deb)], check=True, capture_output=True,
+                                     text=True).stdout
+            found = any(line.split()[-1].lstrip(".") == rule["debian"] for line in listing.splitlines())
+            print(f"{'ok  ' if found else 'MISSING'} {rule['debian']} in {deb.name}", file=sys.stderr)
+            bad += not found
+    return 1 if bad else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", type=Path, help="keep/read the Debian Packages.xz files here")
     ap.add_argument("--apkindex", type=Path, help="a mirror of Alpine's APKINDEX files (see the module doc)")
+    ap.add_argument("--check-paths", action="store_true", help="check alpine_paths.toml against Debian's file lists")
     args = ap.parse_args(argv)
+    if args.check_paths:
+        return check_paths()
     names_toml = tomllib.loads((DATA / "alpine_names.toml").read_text(encoding="utf-8"))
     releases = list(names_toml["supported"]["releases"])
     if args.apkindex is not None:
