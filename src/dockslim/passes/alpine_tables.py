@@ -1071,7 +1071,12 @@ TABLES = {'alpine_packages.toml': {'package': [{'debian': 'build-essential',
                                        'alpine': ['openldap-clients'],
                                        'source': 'aports'},
                                       {'debian': 'ttf-dejavu', 'alpine': ['font-dejavu'], 'source': 'aports'},
-                                      {'debian': 'manpages', 'alpine': ['man-pages'], 'source': 'aports'}],
+                                      {'debian': 'manpages', 'alpine': ['man-pages'], 'source': 'aports'},
+                                      {'debian': 'adduser',
+                                       'alpine': [],
+                                       'source': 'alpine-base',
+                                       'note': 'BusyBox adduser/addgroup are in the base image (other '
+                                               'options: the pass translates Debian adduser calls)'}],
                           'sources': {'dl-python': 'docker-library/python 3.13/slim-bookworm/Dockerfile vs '
                                                    '3.13/alpine3.23/Dockerfile (build and runtime deps)',
                                       'dl-php': 'docker-library/php 8.3/bookworm/fpm/Dockerfile vs '
