@@ -276,8 +276,9 @@ def _ended(release: str) -> str:
 
 def _check_current(family: Family, name: str, tag: str, version: str) -> None:
     """Refuse a release line no image of a supported Alpine release is built for (an end-of-life era)."""
-    if not family.published or any(version == p or version.startswith(p + ".") for p in family.published):
-        return
+    if not family.published or any(version == p or version.startswith(p + ".") or p.startswith(version + ".")
+                                   for p in family.published):
+        return  # `3.12.4` is of line 3.12; `3` names the newest 3.x, which is built
     raise Refusal(
         f"`{name}` {version} has no Alpine image on a supported Alpine release; the Alpine variants built "
         f"today are {', '.join(family.published)} ({family.published_source}): moving to one of them "
@@ -313,7 +314,8 @@ def _check_published(family: Family, name: str, tag: str, version: str) -> None:
 def _map_os(os_image: OsImage, tag: str | None) -> TagMapping:
     tag = tag or "latest"
     head = tag.split("-")[0]
-    rest = tag.split("-")[1:]
+    # dated snapshots (`bookworm-20250520-slim`, `noble-20240904.1`) are of their suite
+    rest = [t for t in tag.split("-")[1:] if not re.fullmatch(r"\d{8}(\.\d+)?", t)]
     if head in os_image.refuse:
         raise Refusal(os_image.refuse[head])
     if any(t not in ("slim",) for t in rest) or head not in os_image.map:
