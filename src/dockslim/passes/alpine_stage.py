@@ -3,16 +3,17 @@ its user and locale commands and the paths that differ, and render the edits (or
 
 from __future__ import annotations
 
-import os
+import posixpath
 import re
 
 from .._records import dataclass, field
+from ..managers import APT
+from ..managers.apt import DEBIAN_ONLY as _DEBIAN_ONLY
 from ..syntax import Dockerfile, Instruction, Stage
 from ..syntax.shell import Command, Script
 from .alpine_apt import (
     _APT,
     _APT_PATHS,
-    _DEBIAN_ONLY,
     _DEBIAN_PATHS,
     _INSTALL_LONG,
     _INSTALL_SHORT,
@@ -41,6 +42,7 @@ from .alpine_data import (
 from .alpine_paths import locale_warnings, missing_command, path_edits
 from .alpine_users import _translate_user
 from .base import Context, Edit
+from .buildcontext import source_path
 from .shellquery import run_script
 
 # Tools present in buildpack-deps (the base of the non-slim Debian variants) -> Alpine package.
@@ -224,7 +226,7 @@ def _scan_run(run: _Run, index: int, installs: list[_Install], purges: list[_Pur
             if _INDIRECT.search(w.text):
                 raise Refusal(f"line {line}: {name} runs a Debian package tool indirectly (`{w.text[:40]}`)")
         if name in _APT:
-            sub = c.subcommand(takes_value=("-o", "-c", "-t"))
+            sub = c.subcommand(takes_value=APT.takes_value)
             order = (index, c.start)
             if sub == "update":
                 _check_flags(c, line, _PURGE_LONG, "yq")
@@ -398,38 +400,23 @@ def _edit_run(df: Dockerfile, run: _Run, plan: _StagePlan) -> None:
 
 
 def _context_scripts_need_bash(ctx: Context, ins: Instruction) -> list[str]:
-    if ins.flag("from") is not None or ctx.build_context is None or ins.is_json and len(ins.value) < 2:
+    view = ctx.view()
+    if ins.flag("from") is not None or view is None or ins.is_json and len(ins.value) < 2:
         return []
     sources = ins.value[:-1]
     out: list[str] = []
     for src in sources:
         if "$" in src or "://" in src:
             continue
-        path = ctx.context_path(src)
-        if path is None or not path.exists():
+        rel = source_path(src)
+        if rel is None:
             continue
-        files = [path] if path.is_file() else []
-        if path.is_dir():
-            for root, _, names in os.walk(path):
-                files.extend(_p(root, n) for n in names)
-                if len(files) > 500:
-                    break
-        for f in files[:500]:
-            try:
-                with open(f, "rb") as fh:
-                    head = fh.readline(200)
-            except OSError:
-                continue
+        for f in view.walk(rel, 500):
+            head = (view.head(f, 200) or b"").split(b"\n", 1)[0]
             if head.startswith(b"#!") and b"bash" in head:
-                out.append(f"{os.path.basename(str(f))} (copied on line {ins.start_line})")
+                out.append(f"{posixpath.basename(f)} (copied on line {ins.start_line})")
                 break
     return out
-
-
-def _p(root: str, name: str):
-    from pathlib import Path
-
-    return Path(root) / name
 
 
 def _package_map(ctx: Context) -> dict[str, PackageEntry]:

@@ -257,6 +257,7 @@ class ExecForm(Pass):
     """
 
     id = "exec-form"
+    hadolint = ("DL3025",)
     summary = "Shell-form CMD/ENTRYPOINT with one plain command becomes JSON (exec) form"
     safety = Safety.UNSAFE
     hadolint = ("DL3025",)

@@ -100,6 +100,7 @@ class PinnedBase(Pass):
     """
 
     id = "pinned-base"
+    hadolint = ("DL3006", "DL3007")
     summary = "FROM without a tag or with :latest is pinned to a release line"
     safety = Safety.UNSAFE
     hadolint = ("DL3006", "DL3007")
