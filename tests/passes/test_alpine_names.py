@@ -1,5 +1,6 @@
 """The Alpine package map only names packages of the releases it targets, and the derivation rules."""
 
+import re
 import sys
 from pathlib import Path
 
@@ -100,3 +101,10 @@ def test_no_image_mapping_targets_an_unsupported_alpine_release():
             assert mapping.tag == "latest" or mapping.tag in d.releases, (image, tag, mapping.tag)
             if os_image.map[tag] not in (mapping.tag, "latest"):
                 assert mapping.notes, (image, tag)  # the era or branch it replaces is named
+
+
+def test_published_lines_name_their_source_and_date():
+    for family in data().families.values():
+        if family.published:
+            assert re.search(r"\(20\d\d-\d\d-\d\d\)", family.published_source), family.image
+            assert "alpine3." in family.published_source
