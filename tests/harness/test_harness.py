@@ -22,6 +22,8 @@ from . import (
     unavailable_reason,
 )
 
+pytestmark = pytest.mark.chroot  # plays Dockerfiles in the behaviour harness
+
 
 @pytest.fixture(autouse=True)
 def _needs_chroot():
