@@ -168,7 +168,7 @@ def hadolint_compare(exe: str, changed_files) -> dict:
     before = hadolint_findings(exe, [b for _, b, _ in changed_files])
     after = hadolint_findings(exe, [a for _, _, a in changed_files])
     totals_b, totals_a, new = collections.Counter(), collections.Counter(), []
-    for (path, _, _), b, a in zip(changed_files, before, after):
+    for (path, _, _), b, a in zip(changed_files, before, after, strict=True):
         totals_b.update(b)
         totals_a.update(a)
         added = {code: a[code] - b[code] for code in a if a[code] > b[code]}

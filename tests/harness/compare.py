@@ -223,7 +223,7 @@ def _left_text(result: BuildResult, normalize: CallNormalizer | None) -> str:
     items: list[Leftover] = result.left_running
     placed = _left_running(result, normalize)
     return "; ".join(f"{', '.join(left.names)} (RUN at line {left.line}, after call #{n})"
-                     for left, (n, _) in zip(items, placed))
+                     for left, (n, _) in zip(items, placed, strict=True))
 
 
 def _call_difference(calls_o: Sequence[Call], calls_r: Sequence[Call], allow: CallDiffAllowed | None) -> str | None:
