@@ -82,3 +82,34 @@ def test_an_insertion_at_the_edge_of_another_edit_waits_a_round():
     result = fix_text("FROM x\nRUN ab\n", [wrap, _AppendAfterB()])
     assert [(a.finding.pass_id, a.round) for a in result.applied] == [("wrap", 0)]
     assert result.text == "FROM x\nRUN (ab)\n"  # no `b` ends a line any more: nothing appended
+
+
+# --- choosing fixes: the span index gives the answer of comparing every pair --------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dockslim.fixer import _select  # noqa: E402
+from dockslim.passes import Options  # noqa: E402
+
+_span = st.tuples(st.integers(0, 40), st.integers(0, 6)).map(lambda t: (t[0], t[0] + t[1]))
+_fix = st.tuples(st.lists(_span, min_size=1, max_size=4), st.lists(_span, max_size=2))
+
+
+def _pairwise(findings: list[Finding], order: dict[str, int]) -> list[Finding]:
+    chosen: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (order.get(f.pass_id, len(order)), f.start)):
+        assert f.fix is not None
+        if not any(f.fix.overlaps(c.fix) for c in chosen if c.fix is not None):
+            chosen.append(f)
+    return chosen
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), _fix), max_size=25))
+def test_select_matches_the_pairwise_overlap_rule(raw):
+    findings = [Finding(pid, f"fix {k}", min(s for s, _ in edits), max(e for _, e in edits),
+                        Fix(tuple(Edit(s, e, "x") for s, e in edits), Safety.SAFE, claims=tuple(claims)))
+                for k, (pid, (edits, claims)) in enumerate(raw)]
+    order = {"a": 0, "b": 1, "c": 2}
+    assert _select(findings, Options(), order) == _pairwise(findings, order)

@@ -32,16 +32,7 @@ def run_script(ins: Instruction) -> Script | None:
 
 def stage_items(df: Dockerfile, stage: Stage) -> Iterator[Item]:
     """The stage's items after its FROM, trivia included, up to the next FROM."""
-    started = False
-    for item in df.items:
-        if item is stage.from_:
-            started = True
-            continue
-        if not started:
-            continue
-        if isinstance(item, Instruction) and item.cmd == "FROM":
-            return
-        yield item
+    return iter(df.stage_items(stage))
 
 
 def unreadable_reason(script: Script | None) -> str | None:
