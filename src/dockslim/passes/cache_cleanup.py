@@ -14,6 +14,7 @@ from .textutil import continuation_indent, file_end, file_start
 _SYNTAX_LINE = "# syntax=docker/dockerfile:1"
 _TRUTHY_ANY = ("PIP_NO_CACHE_DIR",)  # pip disables its cache for any boolean value, even "false"
 _TRUTHY = frozenset({"1", "true", "yes", "on", "y"})
+_LISTED = 10  # a message names at most this many other RUNs ("and N more"): its size stays bounded
 
 
 class CacheCleanup(Pass):
@@ -372,30 +373,35 @@ class _Checker:
             runs_of[s.index], env_end[s.index], root_end[s.index] = runs, env, root
         copied = self._copied_out(stages, names)
         last = len(stages) - 1
+        children: dict[int, list[int]] = {}
+        for child in sorted(parent):
+            children.setdefault(parent[child], []).append(child)
         for s in stages:
             chain_before = self._ancestor_runs(s.index, parent, runs_of)
-            descendants = [r for d in stages if d.index != s.index and self._descends(d.index, s.index, parent)
-                           for r in runs_of[d.index]]
+            descendants = [r for d in self._descendants(s.index, children) for r in runs_of[d]]
             yield from self._apt(s, runs_of[s.index], chain_before, descendants, copied.get(s.index, []))
             for i, run in enumerate(runs_of[s.index]):
                 later = _Later(runs_of[s.index], i + 1, descendants)
                 yield from self._others(s, run, later, copied.get(s.index, []), s.index == last)  # type: ignore[arg-type]
 
     @staticmethod
-    def _descends(child: int, ancestor: int, parent: dict[int, int]) -> bool:
-        while child in parent:
-            child = parent[child]
-            if child == ancestor:
-                return True
-        return False
+    def _descendants(index: int, children: dict[int, list[int]]) -> list[int]:
+        """The stages built FROM ``index``, directly or not, in file order."""
+        out: list[int] = []
+        todo = list(children.get(index, ()))
+        while todo:
+            child = todo.pop()
+            out.append(child)
+            todo.extend(children.get(child, ()))
+        return sorted(out)
 
     @staticmethod
     def _ancestor_runs(index: int, parent: dict[int, int], runs_of: dict[int, list[_Run]]) -> list[_Run]:
-        chain: list[_Run] = []
+        chain: list[list[_Run]] = []
         while index in parent:
             index = parent[index]
-            chain = runs_of[index] + chain
-        return chain
+            chain.append(runs_of[index])
+        return [r for runs in reversed(chain) for r in runs]
 
     def _copied_out(self, stages: tuple[Stage, ...], names: dict[str, int]) -> dict[int, list[str]]:
         """Per stage, the source paths other stages COPY --from it."""
@@ -589,22 +595,37 @@ class _Checker:
 
     def _apt(self, stage: Stage, runs: list[_Run], before: list[_Run], descendants: list[_Run],
              copied: list[str]) -> Iterator[Finding]:
-        seen_update = any(r.apt_updates or r.hidden_update for r in before)
+        # Forward and backward passes over the stage's RUNs, keeping what each RUN needs to know
+        # about the others (a long file has thousands of RUNs: no scan per RUN).
+        update_source = next((r for r in reversed(before) if r.apt_updates or r.hidden_update), None)
+        seen_update = update_source is not None
         plans: dict[int, str] = {}  # index -> "insert" | "blocked"
+        source_of: dict[int, _Run | None] = {}  # index -> the RUN whose `apt-get update` it repeats
         apt_touched = False
+        sources_changed = False  # apt's sources edited since the stage's last update
         for i, run in enumerate(runs):
             if self._needs_outside_lists(run) and (seen_update or apt_touched):
-                plans[i] = "insert" if self._can_insert(run, runs[:i]) else "blocked"
+                plans[i] = "insert" if self._can_insert(run, sources_changed) else "blocked"
+                source_of[i] = update_source
             if run.apt_updates or run.hidden_update:
                 seen_update = True
+                update_source = run
+                sources_changed = False
+            else:
+                sources_changed = sources_changed or self._touches_apt_sources(run)
             apt_touched = apt_touched or bool(run.apt_updates)
-        # One pass from the end (a long file has thousands of RUNs: no quadratic scan).
-        descendant_blocked = any(self._needs_outside_lists(d) and not self._can_insert(d, []) for d in descendants)
+        descendant_blocked = any(self._needs_outside_lists(d) and not self._can_insert(d, False)
+                                 for d in descendants)
         later_blocked = [descendant_blocked] * len(runs)
-        blocked_after = descendant_blocked
+        later_inserts: list[tuple[int, list[int]]] = [(0, [])] * len(runs)  # (how many, the first few)
+        needs_later = [False] * len(runs)  # a later RUN of the stage installs with outside lists
+        blocked_after, inserts_after, needs_after = descendant_blocked, (0, []), False
         for i in range(len(runs) - 1, -1, -1):
-            later_blocked[i] = blocked_after
+            later_blocked[i], later_inserts[i], needs_later[i] = blocked_after, inserts_after, needs_after
             blocked_after = blocked_after or plans.get(i) == "blocked"
+            if plans.get(i) == "insert":
+                inserts_after = (inserts_after[0] + 1, [i, *inserts_after[1][:_LISTED - 1]])
+            needs_after = needs_after or self._needs_outside_lists(runs[i])
         for i, run in enumerate(runs):
             if run.why_not is not None:
                 if run.apt_updates or run.apt_needs:
@@ -619,7 +640,7 @@ class _Checker:
             if (any(c.start > last_update for c in run.apt_cleans) and (updates or inserted)) \
                     or self._mounted(run, _APT):
                 if inserted and not later_blocked[i]:
-                    yield from self._apt_insert(run, before + runs[:i], cleanup=False)
+                    yield from self._apt_insert(run, source_of[i], cleanup=False)
                 continue
             if later_blocked[i]:
                 yield self._finding(
@@ -631,9 +652,9 @@ class _Checker:
                                     note=True, tool="apt-get")
                 continue
             if inserted:
-                yield from self._apt_insert(run, before + runs[:i], cleanup=True)
+                yield from self._apt_insert(run, source_of[i], cleanup=True)
                 continue
-            if self._update_only(run) and any(plans.get(j) == "insert" for j in range(i + 1, len(runs))):
+            if self._update_only(run) and later_inserts[i][0]:
                 yield Finding(
                     self.id, "apt-get: this RUN only downloads the package lists, which then ship in "
                     "its layer; the later RUNs that install now run their own `apt-get update` and "
@@ -641,8 +662,7 @@ class _Checker:
                     run.ins.keyword_start, run.ins.end,
                     Fix((Edit(run.ins.start, run.ins.end, ""),), Safety.SAFE), saving=_APT.weight)
                 continue
-            if self.mount_style and self.ctx.options.unsafe_fixes \
-                    and not any(self._needs_outside_lists(r) for r in runs[i + 1:]):
+            if self.mount_style and self.ctx.options.unsafe_fixes and not needs_later[i]:
                 edits = self._mount_edits(run, list(_APT.mount), ",sharing=locked")
                 if edits is not None:
                     start = file_start(run.ins, run.script.statements[0].start)  # type: ignore[union-attr]
@@ -651,11 +671,12 @@ class _Checker:
                                         "(unsafe: removes docker-clean from the image and keeps "
                                         "/var/lib/apt out of it)", edits, Safety.UNSAFE, tool="apt-get")
                     continue
-            later = [j for j in range(i + 1, len(runs)) if plans.get(j) == "insert"]
+            count, later = later_inserts[i]
             why = "the lists downloaded by `apt-get update` ship in this layer; remove them in the same RUN"
             if later:
+                more = count - len(later)
                 why += ("; the later RUN on line " + ", ".join(str(runs[j].ins.start_line) for j in later)
-                        + " gets its own `apt-get update`")
+                        + (f" and {more} more" if more else "") + " gets its own `apt-get update`")
             if run.append_hazard:
                 yield self._finding(run, _APT, f"left alone: {run.append_hazard}", None, note=True,
                                     tool="apt-get")
@@ -678,7 +699,10 @@ class _Checker:
                 return k, st, first
         return None
 
-    def _can_insert(self, run: _Run, earlier: list[_Run]) -> bool:
+    def _can_insert(self, run: _Run, sources_changed: bool) -> bool:
+        """Whether ``run`` can be given its own `apt-get update`; ``sources_changed``: apt's
+        sources were edited since the lists were downloaded (a fresh index could install other
+        packages)."""
         if run.why_not is not None or run.script is None or self._mounted(run, _APT):
             return False
         found = self._first_need_statement(run)
@@ -689,12 +713,7 @@ class _Checker:
             return False
         if "negated" in cmd.context or st.separator == "&":
             return False
-        # Sources changed since the lists were downloaded: a fresh index could install other packages.
-        last_update = max((j for j, r in enumerate(earlier) if r.apt_updates or r.hidden_update), default=-1)
-        for r in earlier[last_update + 1:]:
-            if r.hidden_update or self._touches_apt_sources(r):
-                return False
-        return True
+        return not sources_changed
 
     def _touches_apt_sources(self, run: _Run) -> bool:
         if run.script is None:
@@ -707,20 +726,18 @@ class _Checker:
                 return True
         return False
 
-    def _apt_insert(self, run: _Run, earlier: list[_Run], cleanup: bool) -> Iterator[Finding]:
+    def _apt_insert(self, run: _Run, source: _Run | None, cleanup: bool) -> Iterator[Finding]:
+        """Give ``run`` its own `apt-get update`: the one ``source`` (the last earlier RUN that
+        refreshed the lists) ran."""
         found = self._first_need_statement(run)
         assert found is not None and run.script is not None
         _, st, cmd = found
         at = file_start(run.ins, st.start)
         # The same update the lists came from (its options included), so the same index is read.
         update = "apt-get update" if cmd.basename != "apt" else "apt update"
-        for r in reversed(earlier):
-            if r.apt_updates and r.script is not None:
-                last = r.apt_updates[-1]
-                update = r.script.text[last.start:last.end]
-                break
-            if r.hidden_update:
-                break
+        if source is not None and source.apt_updates and source.script is not None:
+            last = source.apt_updates[-1]
+            update = source.script.text[last.start:last.end]
         edits = [Edit(at, at, f"{update} && ")]
         what = ("installs with package lists an earlier RUN downloaded, so that RUN cannot remove them; "
                 "it now runs its own `apt-get update`")

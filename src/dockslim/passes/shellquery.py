@@ -131,15 +131,36 @@ def cleanup_order(script: Script) -> tuple[tuple[str, str, str, bool, bool], ...
     return tuple(out)
 
 
-def order_violations(bodies: list[tuple[tuple[str, str, str, bool, bool], ...]]) -> set[str]:
-    """The hadolint order rules that one RUN made of ``bodies`` (in order) would break."""
-    first: dict[tuple[str, str], str] = {}
-    install: dict[tuple[str, str], bool] = {}
-    clean: dict[tuple[str, str], bool] = {}
-    for summary in bodies:
+class OrderFold:
+    """:func:`cleanup_order` summaries of consecutive bodies folded one by one, so that a long run
+    of RUNs is read once, not once per RUN that joins it."""
+
+    def __init__(self) -> None:
+        self.first: dict[tuple[str, str], str] = {}
+        self.install: dict[tuple[str, str], bool] = {}
+        self.clean: dict[tuple[str, str], bool] = {}
+
+    def add(self, summary: tuple[tuple[str, str, str, bool, bool], ...]) -> None:
         for rule, name, event, has_install, has_clean in summary:
+            key = (rule, name)
+            self.first.setdefault(key, event)
+            self.install[key] = self.install.get(key, False) or has_install
+            self.clean[key] = self.clean.get(key, False) or has_clean
+
+    def violations(self, then: tuple[tuple[str, str, str, bool, bool], ...] = ()) -> set[str]:
+        """The hadolint order rules that one RUN made of the folded bodies and then ``then`` breaks."""
+        first, install, clean = dict(self.first), dict(self.install), dict(self.clean)
+        for rule, name, event, has_install, has_clean in then:
             key = (rule, name)
             first.setdefault(key, event)
             install[key] = install.get(key, False) or has_install
             clean[key] = clean.get(key, False) or has_clean
-    return {key[0] for key, has in install.items() if has and (not clean[key] or first[key] == "clean")}
+        return {key[0] for key, has in install.items() if has and (not clean[key] or first[key] == "clean")}
+
+
+def order_violations(bodies: list[tuple[tuple[str, str, str, bool, bool], ...]]) -> set[str]:
+    """The hadolint order rules that one RUN made of ``bodies`` (in order) would break."""
+    fold = OrderFold()
+    for summary in bodies:
+        fold.add(summary)
+    return fold.violations()
