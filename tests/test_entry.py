@@ -39,7 +39,8 @@ def _via_fast_path(monkeypatch, argv):
 
 
 VALUES = st.sampled_from(["merge-runs", "cache-cleanup,merge-runs", "", "cleanup", "mount", "json",
-                          "sarif", "text", "xml", "a b", "-", "-x", "dir/.dockslim.toml"])
+                          "sarif", "text", "xml", "a b", "-", "-x", "dir/.dockslim.toml",
+                          "2.5", "0", "-1", "1e3", "nan"])
 OPTION_NAMES = sorted(set(entry._OPTIONS["fix"]) | {"--bogus", "-qq", "--help", "-h", "--version",
                                                     "--sel", "--diff=yes"})
 TOKENS = st.one_of(
@@ -70,6 +71,7 @@ def test_every_command_line_the_fast_path_takes_is_parsed_as_typer_parses_it(com
     ["fix", "--unsafe-fixes", "--cache-style", "mount", "--context", "ctx", "Dockerfile"],
     ["check", "--no-unsafe-fixes", "--isolated", "--allow-unmapped", "--ignore", "alpine-base", "-"],
     ["fix", "--config", "c.toml", "Dockerfile", "--quiet", "--", "--odd-name"],
+    ["check", "--time-budget", "2.5", "Dockerfile", "--time-budget=0"],
 ])
 def test_everyday_command_lines_take_the_fast_path_with_typers_arguments(monkeypatch, argv):
     fast_code, fast = _via_fast_path(monkeypatch, argv)

@@ -70,6 +70,9 @@ ConfigOpt = typer.Option(None, "--config", help="Use this configuration file ins
 IsolatedOpt = typer.Option(False, "--isolated", help="Ignore configuration files.")
 ContextOpt = typer.Option(None, "--context", help="The build context folder (default: the Dockerfile's folder).")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="Print only diffs, rewritten text or errors.")
+TimeBudgetOpt = typer.Option(None, "--time-budget", min=0,
+                             help="Seconds allowed per Dockerfile (default: from configuration, else 30; "
+                             "0: no limit). A file over it is reported and skipped (exit code 2).")
 AllowUnmappedOpt = typer.Option(False, "--allow-unmapped",
                                 help="alpine-base: keep Debian package names that have no known Alpine name.")
 
@@ -88,11 +91,13 @@ def fix(
     isolated: bool = IsolatedOpt,
     quiet: bool = QuietOpt,
     allow_unmapped: bool = AllowUnmappedOpt,
+    time_budget: Optional[float] = TimeBudgetOpt,
 ) -> None:
     """Rewrite Dockerfiles: a diff by default, in place with --write, stdout for `-`."""
     raise typer.Exit(run_fix(paths, diff=diff, select=select, ignore=ignore, unsafe_fixes=unsafe_fixes,
                              cache_style=cache_style, context=context, output_format=output_format,
-                             config=config, isolated=isolated, quiet=quiet, allow_unmapped=allow_unmapped))
+                             config=config, isolated=isolated, quiet=quiet, allow_unmapped=allow_unmapped,
+                             time_budget=time_budget))
 
 
 @app.command()
@@ -108,11 +113,13 @@ def check(
     isolated: bool = IsolatedOpt,
     quiet: bool = QuietOpt,
     allow_unmapped: bool = AllowUnmappedOpt,
+    time_budget: Optional[float] = TimeBudgetOpt,
 ) -> None:
     """Report findings as `file:line:col: pass-id message`; exit 1 when there are any."""
     raise typer.Exit(run_check(paths, select=select, ignore=ignore, unsafe_fixes=unsafe_fixes,
                                cache_style=cache_style, context=context, output_format=output_format,
-                               config=config, isolated=isolated, quiet=quiet, allow_unmapped=allow_unmapped))
+                               config=config, isolated=isolated, quiet=quiet, allow_unmapped=allow_unmapped,
+                               time_budget=time_budget))
 
 
 @app.command()
@@ -234,6 +241,7 @@ def github_review(
     cache_style: Optional[str] = CacheStyleOpt,
     config: Optional[str] = ConfigOpt,
     isolated: bool = IsolatedOpt,
+    time_budget: Optional[float] = TimeBudgetOpt,
 ) -> None:
     """Fix the pull request's Dockerfiles and post ONE review: suggestions on the diff, the rest in
     the body. Token: $GITHUB_TOKEN. Re-runs post nothing when nothing changed."""
@@ -244,7 +252,7 @@ def github_review(
     from .github.client import DEFAULT_API, GitHub, GitHubError
     from .github.flow import review_pull_request
 
-    planner = Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
+    planner = Planner(select, ignore, unsafe_fixes, cache_style, config, isolated, time_budget)
     repo = repo or os.environ.get("GITHUB_REPOSITORY") or None
     pr = pr if pr is not None else _pr_from_event()
     token = os.environ.get("GITHUB_TOKEN") or None

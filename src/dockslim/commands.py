@@ -50,8 +50,9 @@ def setup(select, ignore):
 class Planner:
     """Per Dockerfile: its configuration merged with the flags -> (passes, options). Flags win."""
 
-    def __init__(self, select, ignore, unsafe_fixes, cache_style, config, isolated):
-        self.flags = Flags(tuple(ids(select)), tuple(ids(ignore)), unsafe_fixes, cache_style)
+    def __init__(self, select, ignore, unsafe_fixes, cache_style, config, isolated, time_budget=None):
+        self.flags = Flags(tuple(ids(select)), tuple(ids(ignore)), unsafe_fixes, cache_style,
+                           time_budget=time_budget)
         setup(list(self.flags.select), list(self.flags.ignore))  # unknown ids fail before any work
         self.resolver = Resolver([p.id for p in REGISTRY], explicit=config, isolated=isolated)
         self.allow_unmapped = False  # --allow-unmapped (alpine-base)
@@ -65,7 +66,7 @@ class Planner:
         passes = setup(list(eff.select), list(eff.ignore))
         return passes, Options(unsafe_fixes=eff.unsafe_fixes, cache_style=eff.cache_style,
                                package_map=eff.package_map, allow_unmapped=self.allow_unmapped,
-                               explicit=frozenset(eff.select))
+                               explicit=frozenset(eff.select), time_budget=eff.time_budget)
 
 
 def _files(paths: list[str]) -> list[str]:
@@ -214,9 +215,9 @@ def run_fix(paths: list[str], diff: bool = True, select: Optional[list[str]] = N
             ignore: Optional[list[str]] = None, unsafe_fixes: Optional[bool] = None,
             cache_style: Optional[str] = None, context: Optional[str] = None, output_format: str = "text",
             config: Optional[str] = None, isolated: bool = False, quiet: bool = False,
-            allow_unmapped: bool = False) -> int:
+            allow_unmapped: bool = False, time_budget: Optional[float] = None) -> int:
     """Rewrite Dockerfiles: a diff by default, in place with --write, stdout for `-`."""
-    planner = Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
+    planner = Planner(select, ignore, unsafe_fixes, cache_style, config, isolated, time_budget)
     planner.allow_unmapped = allow_unmapped
     structured = output_format != "text"
     views: list[FileView] = []
@@ -253,9 +254,10 @@ def run_fix(paths: list[str], diff: bool = True, select: Optional[list[str]] = N
 def run_check(paths: list[str], select: Optional[list[str]] = None, ignore: Optional[list[str]] = None,
               unsafe_fixes: Optional[bool] = None, cache_style: Optional[str] = None,
               context: Optional[str] = None, output_format: str = "text", config: Optional[str] = None,
-              isolated: bool = False, quiet: bool = False, allow_unmapped: bool = False) -> int:
+              isolated: bool = False, quiet: bool = False, allow_unmapped: bool = False,
+              time_budget: Optional[float] = None) -> int:
     """Report findings as `file:line:col: pass-id message`; exit 1 when there are any."""
-    planner = Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
+    planner = Planner(select, ignore, unsafe_fixes, cache_style, config, isolated, time_budget)
     planner.allow_unmapped = allow_unmapped
     structured = output_format != "text"
     views: list[FileView] = []

@@ -19,6 +19,7 @@ from ._records import dataclass, field
 
 CONFIG_NAMES = (".dockslim.toml", "pyproject.toml")
 CACHE_STYLES = ("cleanup", "mount")
+DEFAULT_TIME_BUDGET = 30.0  # seconds per Dockerfile (dockslim.budget)
 
 # key -> (type description, documentation); the order here is the order of the reference page.
 KEYS: dict[str, tuple[str, str]] = {
@@ -33,6 +34,9 @@ KEYS: dict[str, tuple[str, str]] = {
                          "file's folder) matches the glob; a glob without `/` matches the file name."),
     "package-map": ("table: package -> package or list of packages",
                     "Extra Debian/Ubuntu -> Alpine package names, consulted before the built-in map."),
+    "time-budget": ("number of seconds",
+                    "Time allowed per Dockerfile (default: 30); a file that takes longer is reported and "
+                    "skipped (exit code 2), the others go on. 0 turns the limit off."),
 }
 
 
@@ -56,6 +60,7 @@ class Settings:
     cache_style: str | None = None
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     package_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    time_budget: float | None = None
 
     @property
     def root(self) -> Path | None:
@@ -87,6 +92,7 @@ class Flags:
     unsafe_fixes: bool | None = None
     cache_style: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    time_budget: float | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,7 @@ class Effective:
     unsafe_fixes: bool
     cache_style: str
     package_map: tuple[tuple[str, tuple[str, ...]], ...]
+    time_budget: float | None = DEFAULT_TIME_BUDGET  # None: no limit
 
 
 def merge(settings: Settings, flags: Flags, dockerfile: str) -> Effective:
@@ -106,7 +113,8 @@ def merge(settings: Settings, flags: Flags, dockerfile: str) -> Effective:
     ignore = tuple(dict.fromkeys(file_ignores + list(flags.ignore)))
     unsafe = flags.unsafe_fixes if flags.unsafe_fixes is not None else bool(settings.unsafe_fixes)
     style = flags.cache_style or settings.cache_style or "cleanup"
-    return Effective(tuple(select), ignore, unsafe, style, settings.package_map)
+    budget = next((b for b in (flags.time_budget, settings.time_budget) if b is not None), DEFAULT_TIME_BUDGET)
+    return Effective(tuple(select), ignore, unsafe, style, settings.package_map, budget or None)
 
 
 def _repository_root(start: Path) -> Path | None:
@@ -222,7 +230,11 @@ def parse(table: dict[str, Any], path: Path, known_ids: Sequence[str] = ()) -> S
         if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
             raise ConfigError(path, f"'package-map.{name}' must be a package name or a list of them")
         package_map.append((name, tuple(targets)))
-    return Settings(path, select, ignore, unsafe, style, per_path, tuple(package_map))
+    budget = table.get("time-budget")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget < 0):
+        raise ConfigError(path, "'time-budget' must be a number of seconds (0: no limit)")
+    return Settings(path, select, ignore, unsafe, style, per_path, tuple(package_map),
+                    None if budget is None else float(budget))
 
 
 class Resolver:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Sequence
 
+from . import budget
 from ._records import dataclass
 from .fixer import FixError, FixResult, fix_text, run_passes
 from .io import InputError, read_source
@@ -77,21 +78,36 @@ def default_context(path: str, context: str | None) -> Path | None:
 
 def check_file(path: str, passes: Sequence[Pass], options: Options, context: str | None) -> FileReport:
     try:
-        text, tree = load(path)
-    except InputError as exc:
-        return FileReport(path, error=exc)
-    ctx = Context(tree, path, default_context(path, context), options)
-    return FileReport(path, text, tree, tuple(run_passes(ctx, passes)))
+        with budget.limit(options.time_budget):
+            try:
+                text, tree = load(path)
+            except InputError as exc:
+                return FileReport(path, error=exc)
+            ctx = Context(tree, path, default_context(path, context), options)
+            return FileReport(path, text, tree, tuple(run_passes(ctx, passes)))
+    except budget.OverBudget:
+        return FileReport(path, error=over_budget(path, options))
 
 
 def fix_file(path: str, passes: Sequence[Pass], options: Options, context: str | None) -> FileReport:
     try:
-        text, tree = load(path)
-    except InputError as exc:
-        return FileReport(path, error=exc)
-    try:
-        result = fix_text(text, passes, path=path, build_context=default_context(path, context),
-                          options=options, tree=tree)
-    except FixError as exc:
-        return FileReport(path, text, tree, error=InputError(path, f"internal: {exc}; file left unchanged"))
-    return FileReport(path, text, tree, result.findings, result)
+        with budget.limit(options.time_budget):
+            try:
+                text, tree = load(path)
+            except InputError as exc:
+                return FileReport(path, error=exc)
+            try:
+                result = fix_text(text, passes, path=path, build_context=default_context(path, context),
+                                  options=options, tree=tree)
+            except FixError as exc:
+                return FileReport(path, text, tree,
+                                  error=InputError(path, f"internal: {exc}; file left unchanged"))
+            return FileReport(path, text, tree, result.findings, result)
+    except budget.OverBudget:
+        return FileReport(path, error=over_budget(path, options))
+
+
+def over_budget(path: str, options: Options) -> InputError:
+    return InputError("<stdin>" if path == "-" else path,
+                      f"skipped: over the time budget of {options.time_budget:g} s per file (file left "
+                      "unchanged; raise it with --time-budget or `time-budget` in the configuration)")

@@ -33,6 +33,7 @@ _COMMON: dict[str, tuple[str, Any]] = {
     "--quiet": ("quiet", True),
     "-q": ("quiet", True),
     "--allow-unmapped": ("allow_unmapped", True),
+    "--time-budget": ("time_budget", "seconds"),
 }
 _OPTIONS = {
     "check": _COMMON,
@@ -41,6 +42,7 @@ _OPTIONS = {
 _DEFAULTS: dict[str, Any] = {
     "select": None, "ignore": None, "unsafe_fixes": None, "cache_style": None, "context": None,
     "output_format": "text", "config": None, "isolated": False, "quiet": False, "allow_unmapped": False,
+    "time_budget": None,
 }
 
 
@@ -68,7 +70,7 @@ def parse(argv: list[str]) -> Optional[tuple[str, dict[str, Any]]]:
         if name not in options:
             return None  # unknown, abbreviated, combined short flags, --help: typer's to answer
         param, kind = options[name]
-        if kind in ("value", "multi"):
+        if kind in ("value", "multi", "seconds"):
             if eq:
                 value = attached
             elif i < len(args) and not args[i].startswith("-"):
@@ -78,6 +80,13 @@ def parse(argv: list[str]) -> Optional[tuple[str, dict[str, Any]]]:
                 return None  # missing value, or one that looks like an option
             if kind == "multi":
                 kwargs[param] = [*(kwargs[param] or []), value]
+            elif kind == "seconds":
+                try:
+                    kwargs[param] = float(value)
+                except ValueError:
+                    return None  # typer's to report
+                if not kwargs[param] >= 0:
+                    return None
             else:
                 kwargs[param] = value
         elif eq:

@@ -84,6 +84,7 @@ class Options:
     # extra Debian/Ubuntu -> Alpine package names from configuration (``package-map``)
     package_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
     explicit: frozenset[str] = frozenset()  # pass ids the user selected by name (flag or config)
+    time_budget: float | None = None  # seconds per file (engine, not passes); None: no limit
 
 
 @dataclass(frozen=True)
