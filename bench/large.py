@@ -7,10 +7,12 @@ Not a test: prints a Markdown table (and JSON with --json). Usage:
 
 Each *shape* is generated at a base size N and at 2N and 4N (``--sizes``). For each file:
 
-- ``parse``: CPU seconds (``time.process_time``) of :func:`dockslim.syntax.parse`;
-- ``check``: CPU seconds of the in-process engine (parse, validate, every selected pass);
-- ``fix``: CPU seconds of the in-process fixer to its fixed point (``fix --diff`` work, the diff
-  included);
+- ``parse``: CPU seconds (``time.process_time``) of :func:`dockslim.syntax.parse` (with the
+  cyclic GC paused, as the engine does);
+- ``check``: CPU seconds of the engine's per-file work in this process (``engine.check_file``:
+  read, parse, validate, every selected pass);
+- ``fix``: the same for ``engine.fix_file`` (the fixer to its fixed point) and the diff
+  (``fix --diff`` work);
 - ``cli``: the console script ``dockslim fix --diff FILE`` in a fresh process (wall seconds, and the
   child's user+sys CPU seconds), run outside this repository so no configuration is looked up.
 
@@ -47,10 +49,10 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from dockslim.engine import resolve_passes, validate  # noqa: E402
-from dockslim.fixer import fix_text, run_passes  # noqa: E402
+from dockslim.engine import check_file, fix_file, gc_paused, resolve_passes  # noqa: E402
+from dockslim.fixer import fix_text  # noqa: E402
 from dockslim.output.diff import unified_diff  # noqa: E402
-from dockslim.passes import Context, Options  # noqa: E402
+from dockslim.passes import Options  # noqa: E402
 from dockslim.syntax import parse  # noqa: E402
 
 _PACKAGES = ["curl", "ca-certificates", "git", "build-essential", "libssl-dev", "python3-dev",
@@ -199,22 +201,28 @@ def _cpu(fn: Callable[[], object], repeat: int) -> float:
     return best
 
 
-def measure_in_process(text: str, select: tuple[str, ...], unsafe: bool, repeat: int) -> dict[str, float]:
+def measure_in_process(path: str, text: str, select: tuple[str, ...], unsafe: bool,
+                       repeat: int) -> dict[str, float]:
+    """CPU seconds of the engine's per-file work on ``path`` (holding ``text``), as the console
+    script does it: read, parse, validate, passes (check); the same and the fixer plus the diff
+    (fix). No time budget: the figures are what the budget is measured against."""
     passes = resolve_passes(list(select))
     options = Options(unsafe_fixes=unsafe, explicit=frozenset(select))
 
+    def parse_only() -> None:
+        with gc_paused():
+            parse(text)
+
     def check() -> None:
-        tree = parse(text)
-        validate("-", tree)
-        run_passes(Context(tree, "-", None, options), passes)
+        report = check_file(path, passes, options, None)
+        assert report.error is None, report.error
 
     def fix() -> None:
-        tree = parse(text)
-        validate("-", tree)
-        result = fix_text(text, passes, options=options, tree=tree)
-        unified_diff("Dockerfile", text, result.text)
+        report = fix_file(path, passes, options, None)
+        assert report.error is None and report.result is not None, report.error
+        unified_diff(path, text, report.result.text)
 
-    return {"parse": _cpu(lambda: parse(text), repeat), "check": _cpu(check, repeat), "fix": _cpu(fix, repeat)}
+    return {"parse": _cpu(parse_only, repeat), "check": _cpu(check, repeat), "fix": _cpu(fix, repeat)}
 
 
 def _console_script() -> list[str]:
@@ -254,12 +262,12 @@ def run(shapes: list[str], scale: float, sizes: list[int], cli: bool, repeat: in
                 text = gen(n)
                 row: dict = {"shape": shape, "n": n, "factor": k, "bytes": len(text.encode()),
                              "lines": text.count("\n")}
-                row.update(measure_in_process(text, select, unsafe, repeat))
+                path = os.path.join(tmp, f"{shape}-{k}", "Dockerfile")
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                row.update(measure_in_process(path, text, select, unsafe, repeat))
                 if cli:
-                    path = os.path.join(tmp, f"{shape}-{k}", "Dockerfile")
-                    os.makedirs(os.path.dirname(path), exist_ok=True)
-                    with open(path, "w", encoding="utf-8") as fh:
-                        fh.write(text)
                     row.update(measure_cli(path, select, unsafe, repeat))
                 rows.append(row)
                 print(f"  {shape} x{k}: " + ", ".join(f"{key}={row[key]:.3f}" for key in

@@ -113,3 +113,34 @@ def test_select_matches_the_pairwise_overlap_rule(raw):
                 for k, (pid, (edits, claims)) in enumerate(raw)]
     order = {"a": 0, "b": 1, "c": 2}
     assert _select(findings, Options(), order) == _pairwise(findings, order)
+
+
+def test_one_broken_fix_among_many_is_found_in_few_parses(monkeypatch):
+    """A complexity proxy, not a timing: the culprit is found by halving, so a round with one
+    unparsable fix among 64 parses the file about 2 log2(64) times, not 64."""
+    import dockslim.fixer as fixer
+
+    class _Many(Pass):
+        """Rewrites every `RUN echo k` to `RUN echo k!`, except one to an unterminated heredoc."""
+
+        id = "many"
+        summary = "test pass"
+
+        def check(self, ctx):
+            for ins in ctx.dockerfile.instructions:
+                if ins.cmd == "RUN" and not ins.args.endswith("!"):
+                    new = "RUN <<EOF" if ins.args == "echo 40" else f"RUN {ins.args}!"
+                    yield Finding(self.id, "x", ins.start, ins.start + len(ins.text.rstrip("\n")),
+                                  Fix((Edit(ins.start, ins.start + len(ins.text.rstrip("\n")), new),)))
+
+    calls = []
+    real_parse = fixer.parse
+    monkeypatch.setattr(fixer, "parse", lambda text: calls.append(1) or real_parse(text))
+    text = "FROM x\n" + "".join(f"RUN echo {k}\n" for k in range(64))
+    with pytest.raises(FixError):  # the broken one comes back every round: never settles
+        fix_text(text, [_Many()])
+    first_round = fixer._apply_verified(text, list(_Many().check(Context(real_parse(text)))))
+    assert len(first_round[2]) == 63 and "echo 40!" not in first_round[0] and "echo 39!" in first_round[0]
+    calls.clear()
+    fixer._apply_verified(text, list(_Many().check(Context(real_parse(text)))))
+    assert len(calls) <= 2 * 6 + 2

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
 
 from . import budget
 from ._records import dataclass
@@ -78,7 +80,7 @@ def default_context(path: str, context: str | None) -> Path | None:
 
 def check_file(path: str, passes: Sequence[Pass], options: Options, context: str | None) -> FileReport:
     try:
-        with budget.limit(options.time_budget):
+        with budget.limit(options.time_budget), gc_paused():
             try:
                 text, tree = load(path)
             except InputError as exc:
@@ -91,7 +93,7 @@ def check_file(path: str, passes: Sequence[Pass], options: Options, context: str
 
 def fix_file(path: str, passes: Sequence[Pass], options: Options, context: str | None) -> FileReport:
     try:
-        with budget.limit(options.time_budget):
+        with budget.limit(options.time_budget), gc_paused():
             try:
                 text, tree = load(path)
             except InputError as exc:
@@ -105,6 +107,23 @@ def fix_file(path: str, passes: Sequence[Pass], options: Options, context: str |
             return FileReport(path, text, tree, result.findings, result)
     except budget.OverBudget:
         return FileReport(path, error=over_budget(path, options))
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector during one file's work.
+
+    A file's tree, shell models and findings are many long-lived objects that reference counting
+    frees anyway; each full collection during the work would walk all of them again, which makes
+    time grow faster than the file (2.5x for twice the size at 2 MB). Collection resumes after
+    the file (as it was: a caller that turned it off keeps it off)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def over_budget(path: str, options: Options) -> InputError:

@@ -15,6 +15,7 @@ from . import suppress
 from ._records import dataclass, replace
 from .passes import Context, Edit, Finding, Fix, Options, Pass, Safety
 from .passes.base import spans_conflict
+from .passes.shellquery import carry_over
 from .syntax import Dockerfile, ParseError, parse
 
 MAX_ITERATIONS = 10
@@ -171,33 +172,46 @@ def fix_text(
             applied.append(Applied(f, round_no, current.position(f.start)[0]))
             for path, content in f.fix.creates:  # type: ignore[union-attr]
                 created.setdefault(path, content)
+        assert new_tree is not None
+        carry_over(current, new_tree)
         source, current = new_source, new_tree
         ctx = replace(ctx, dockerfile=current)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _apply_verified(source: str, chosen: list[Finding]) -> tuple[str, Dockerfile | None, list[Finding]]:
-    """Apply all chosen fixes; if the result does not parse, keep only those that parse alone."""
-    edits = [e for f in chosen for e in f.fix.edits]  # type: ignore[union-attr]
-    candidate = apply_edits(source, edits)
-    try:
-        return candidate, parse(candidate), chosen
-    except ParseError:
-        pass
+    """Apply all chosen fixes; if the result does not parse, keep the fixes that parse together.
+
+    The culprits are found by halving: a group of fixes that parses with those kept so far is
+    kept whole, one that does not is split in two and each half tried in turn. A round with one
+    bad fix among k costs about 2 log2(k) parses of the file, not k."""
+    trial_text, tree = _parse_with(source, chosen)
+    if tree is not None:
+        return trial_text, tree, chosen
     kept: list[Finding] = []
-    current = source
-    tree = None
-    for f in chosen:
-        # Offsets refer to ``source``; apply each surviving fix together with those kept so far.
-        trial_edits = [e for k in kept + [f] for e in k.fix.edits]  # type: ignore[union-attr]
-        trial = apply_edits(source, trial_edits)
-        try:
-            tree = parse(trial)
-        except ParseError:
+    best: tuple[str, Dockerfile | None] = (source, None)
+    todo = [chosen[len(chosen) // 2:], chosen[:len(chosen) // 2]]  # a stack: first half on top
+    while todo:
+        group = todo.pop()
+        if not group:
             continue
-        kept.append(f)
-        current = trial
-    return current, tree, kept
+        trial_text, tree = _parse_with(source, kept + group)
+        if tree is not None:
+            kept.extend(group)
+            best = (trial_text, tree)
+        elif len(group) > 1:
+            todo.extend((group[len(group) // 2:], group[:len(group) // 2]))
+    return best[0], best[1], kept
+
+
+def _parse_with(source: str, fixes: list[Finding]) -> tuple[str, Dockerfile | None]:
+    """``source`` with the edits of ``fixes`` (offsets refer to ``source``), and its tree (None
+    when it does not parse)."""
+    text = apply_edits(source, [e for f in fixes for e in f.fix.edits])  # type: ignore[union-attr]
+    try:
+        return text, parse(text)
+    except ParseError:
+        return text, None
 
 
 def check_text(

@@ -23,11 +23,39 @@ def _parse(body: str) -> Script:
 
 
 def run_script(ins: Instruction) -> Script | None:
-    """The parsed shell body of a shell-form RUN (None for exec form, heredocs, other keywords)."""
+    """The parsed shell body of a shell-form RUN (None for exec form, heredocs, other keywords).
+
+    Kept on the (immutable) instruction: every pass asks for every RUN, and a long file has more
+    bodies than the cache of :func:`_parse` holds (that cache serves the fixer's next round)."""
+    known = ins.__dict__.get("_script", _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known  # type: ignore[no-any-return]
     target = ins.effective
-    if target.cmd != "RUN" or target.is_json or target.heredocs:
-        return None
-    return _parse(target.args)
+    script = None if target.cmd != "RUN" or target.is_json or target.heredocs else _parse(target.args)
+    ins.__dict__["_script"] = script
+    return script
+
+
+_UNKNOWN = object()
+
+
+def carry_over(previous: Dockerfile, current: Dockerfile) -> None:
+    """Give ``current``'s RUNs the shell models ``previous`` already built for the same bodies.
+
+    The fixer re-parses the whole file after each round; most RUNs are unchanged, and parsing
+    their shell again would cost as much as the first time (a long file has more bodies than the
+    cache of :func:`_parse` holds)."""
+    known: dict[str, Script] = {}
+    for ins in previous.instructions:
+        script = ins.__dict__.get("_script")
+        if isinstance(script, Script):
+            known[ins.effective.args] = script
+    if not known:
+        return
+    for ins in current.instructions:
+        target = ins.effective
+        if target.cmd == "RUN" and not target.is_json and not target.heredocs and target.args in known:
+            ins.__dict__["_script"] = known[target.args]
 
 
 def stage_items(df: Dockerfile, stage: Stage) -> Iterator[Item]:
