@@ -23,6 +23,9 @@ and the table gives each time and the ratio to the previous size (2N/N, 4N/2N): 
 - ``stages``: N stages ``FROM debian:bookworm AS sI`` with apt-get installs and ``COPY --from`` the
   previous stage, all passes; ``stages-alpine``: the same with ``--select alpine-base
   --unsafe-fixes``; ``stages-unsafe``: all passes with ``--unsafe-fixes``;
+- ``managers``: one stage of N RUNs, one package manager each in turn (go, apk, yarn, apt with
+  lists an earlier RUN downloaded, pip, npm): cache-cleanup's questions about *later* RUNs;
+- ``stage-chain``: N stages, each ``FROM`` the one before;
 - ``mixed``: realistic mixed content (comments, ARG/ENV/LABEL, apt/pip/npm installs, heredocs,
   continuation lines, COPY/ADD, several stages) up to a byte size (the 4N file is 2 MB);
 - ``continuations``: RUNs of many continuation lines each (``\\`` at every line end);
@@ -43,17 +46,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from dockslim.engine import check_file, fix_file, gc_paused, resolve_passes  # noqa: E402
-from dockslim.fixer import fix_text  # noqa: E402
-from dockslim.output.diff import unified_diff  # noqa: E402
-from dockslim.passes import Options  # noqa: E402
-from dockslim.syntax import parse  # noqa: E402
+from dockslim.engine import check_file, fix_file, gc_paused, resolve_passes
+from dockslim.fixer import fix_text
+from dockslim.output.diff import unified_diff
+from dockslim.passes import Options
+from dockslim.syntax import parse
 
 _PACKAGES = ["curl", "ca-certificates", "git", "build-essential", "libssl-dev", "python3-dev",
              "unzip", "wget", "gnupg", "jq", "vim", "less", "make", "gcc", "libffi-dev", "zlib1g-dev"]
@@ -116,6 +119,38 @@ _MIXED_BLOCKS: list[Callable[[int], str]] = [
 ]
 
 
+def gen_managers(n: int) -> str:
+    """One stage of ``n`` RUNs, one package manager each, in turn: what cache-cleanup asks about
+    the *later* RUNs (go, apk, yarn, apt lists downloaded by an earlier RUN)."""
+    out = ["FROM debian:bookworm\nRUN apt-get update\n"]
+    for i in range(n):
+        kind = i % 6
+        if kind == 0:
+            out.append(f"RUN go build -o /bin/app{i} ./cmd/app{i}\n")
+        elif kind == 1:
+            out.append("RUN apk update\n")
+        elif kind == 2:
+            out.append(f"RUN yarn install --cwd /srv/web{i}\n")
+        elif kind == 3:
+            out.append(f"RUN apt-get install -y {_PACKAGES[i % len(_PACKAGES)]}\n")
+        elif kind == 4:
+            out.append(f"RUN pip install {_PIP[i % len(_PIP)]}=={i}.0\n")
+        else:
+            out.append(f"RUN npm install -g tool{i}\n")
+    return "".join(out)
+
+
+def gen_stage_chain(n: int) -> str:
+    """``n`` stages, each built FROM the one before (every stage has all the others as
+    ancestors or descendants)."""
+    out = ["FROM debian:bookworm AS s0\nRUN apt-get update && apt-get install -y curl\n"]
+    for i in range(1, n):
+        out.append(f"FROM s{i - 1} AS s{i}\n")
+        out.append(f"RUN apt-get install -y {_pkgs(i, 1)} && mkdir -p /srv/s{i}\n")
+        out.append(f"RUN pip install {_PIP[i % len(_PIP)]}\n")
+    return "".join(out)
+
+
 def gen_mixed(size: int) -> str:
     """Realistic mixed content, block after block, until ``size`` bytes (never more)."""
     out = ["# syntax=docker/dockerfile:1\nARG BASE=debian:bookworm\nFROM ${BASE} AS base\n"]
@@ -175,6 +210,8 @@ SHAPES: dict[str, tuple[Callable[[int], str], int, tuple[str, ...], bool]] = {
     "stages": (gen_stages, 250, (), False),
     "stages-alpine": (gen_stages, 250, ("alpine-base",), True),
     "stages-unsafe": (gen_stages, 250, (), True),
+    "managers": (gen_managers, 2500, (), False),
+    "stage-chain": (gen_stage_chain, 250, (), False),
     "mixed": (gen_mixed, 500_000, (), False),
     "continuations": (gen_continuations, 2500, (), False),
     "long-continuation": (gen_long_continuation, 2500, (), False),

@@ -37,7 +37,7 @@ def _run(argv, capsys):
 
 def test_a_file_over_budget_is_skipped_and_the_others_go_on(two_folders, capsys):
     slow, fast = two_folders / "slow" / "Dockerfile", two_folders / "fast" / "Dockerfile"
-    code, out, err = _run(["fix", "--write", slow, fast], capsys)
+    code, _, err = _run(["fix", "--write", slow, fast], capsys)
     assert code == 2
     assert f"{slow}: skipped: over the time budget of {TINY:g} s per file" in err
     assert slow.read_text() == SEED  # left unchanged
@@ -52,22 +52,22 @@ def test_check_reports_the_skipped_file_and_the_others_findings(two_folders, cap
 
 
 def test_the_flag_wins_over_the_configuration(two_folders, capsys):
-    code, out, err = _run(["check", "--time-budget", "60", two_folders / "slow"], capsys)
+    code, _, err = _run(["check", "--time-budget", "60", two_folders / "slow"], capsys)
     assert code == 1 and "time budget" not in err
-    code, out, err = _run(["check", "--time-budget", str(TINY), two_folders / "fast"], capsys)
+    code, _, err = _run(["check", "--time-budget", str(TINY), two_folders / "fast"], capsys)
     assert code == 2 and "fast/Dockerfile: skipped" in err
 
 
 def test_zero_means_no_limit(two_folders, capsys):
     (two_folders / "slow" / ".dockslim.toml").write_text("time-budget = 0\n")
-    code, out, err = _run(["check", two_folders / "slow"], capsys)
+    code, _, err = _run(["check", two_folders / "slow"], capsys)
     assert code == 1 and "time budget" not in err
 
 
 @pytest.mark.parametrize("value", ["-1", "true", '"fast"'])
 def test_a_bad_budget_in_the_configuration_is_an_error(two_folders, capsys, value):
     (two_folders / "slow" / ".dockslim.toml").write_text(f"time-budget = {value}\n")
-    code, out, err = _run(["check", two_folders / "slow"], capsys)
+    code, _, err = _run(["check", two_folders / "slow"], capsys)
     assert code == 2 and "'time-budget' must be a number of seconds" in err
 
 
@@ -118,8 +118,7 @@ def test_the_timer_is_left_as_it_was():
         assert signal.getsignal(signal.SIGALRM) is budget._expire
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert signal.getsignal(signal.SIGALRM) == before
-    with pytest.raises(budget.OverBudget):
-        with budget.limit(TINY):
-            while True:
-                os.getpid()
+    with pytest.raises(budget.OverBudget), budget.limit(TINY):
+        while True:
+            os.getpid()
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

@@ -26,7 +26,7 @@ def line_opcodes(a: Sequence[str], b: Sequence[str], *, autojunk: bool = True) -
     each piece is compared alone (a piece of more than ``PIECE`` lines with no shared unique line
     is one replacement: a correct diff, maybe not the shortest)."""
     if len(a) + len(b) <= DIRECT:
-        return difflib.SequenceMatcher(None, a, b, autojunk=autojunk).get_opcodes()
+        return list(difflib.SequenceMatcher(None, a, b, autojunk=autojunk).get_opcodes())
     head = 0
     while head < len(a) and head < len(b) and a[head] == b[head]:
         head += 1

@@ -287,15 +287,30 @@ def _gem_uses(script: Script) -> list[_Use]:
 
 class _Later:
     """The RUNs after one RUN (the rest of its stage, then its descendants'), iterable any number
-    of times, without copying them for every RUN (a long file has thousands of RUNs)."""
+    of times, without copying them for every RUN (a long file has thousands of RUNs).
 
-    def __init__(self, runs: list, start: int, descendants: list):
+    :meth:`any` answers a question about all of them from a table the stage's RUNs share
+    (``memo``), built once from the end: asking it for every RUN costs one pass, not one each."""
+
+    def __init__(self, runs: list, start: int, descendants: list, memo: dict | None = None):
         self.runs, self.start, self.descendants = runs, start, descendants
+        self.memo = {} if memo is None else memo
 
     def __iter__(self):
         for i in range(self.start, len(self.runs)):
             yield self.runs[i]
         yield from self.descendants
+
+    def any(self, question: Callable[["_Run"], bool]) -> bool:
+        """``any(question(r) for r in self)``; ``question`` must be a module-level function."""
+        table = self.memo.get(question)
+        if table is None:
+            table = [False] * (len(self.runs) + 1)
+            table[-1] = any(question(r) for r in self.descendants)
+            for i in range(len(self.runs) - 1, -1, -1):
+                table[i] = table[i + 1] or question(self.runs[i])
+            self.memo[question] = table
+        return table[self.start]
 
 
 def _simple_uses(script: Script, names: tuple[str, ...], manager: _Manager, subs: frozenset[str],
@@ -341,6 +356,7 @@ class _Checker:
         self.mount_style = ctx.options.cache_style == "mount"
         self.indent = continuation_indent(self.df)
         self.syntax_pending = self.mount_style and self.df.directive("syntax") is None
+        self.berry: dict[int, bool] = {}  # stage index -> _yarn_berry
 
     # ---------------------------------------------------------------- driver
 
@@ -380,9 +396,10 @@ class _Checker:
             chain_before = self._ancestor_runs(s.index, parent, runs_of)
             descendants = [r for d in self._descendants(s.index, children) for r in runs_of[d]]
             yield from self._apt(s, runs_of[s.index], chain_before, descendants, copied.get(s.index, []))
+            memo: dict = {}  # answers about the stage's later RUNs, shared by its RUNs
             for i, run in enumerate(runs_of[s.index]):
-                later = _Later(runs_of[s.index], i + 1, descendants)
-                yield from self._others(s, run, later, copied.get(s.index, []), s.index == last)  # type: ignore[arg-type]
+                later = _Later(runs_of[s.index], i + 1, descendants, memo)
+                yield from self._others(s, run, later, copied.get(s.index, []), s.index == last)
 
     @staticmethod
     def _descendants(index: int, children: dict[int, list[int]]) -> list[int]:
@@ -619,7 +636,8 @@ class _Checker:
         later_blocked = [descendant_blocked] * len(runs)
         later_inserts: list[tuple[int, list[int]]] = [(0, [])] * len(runs)  # (how many, the first few)
         needs_later = [False] * len(runs)  # a later RUN of the stage installs with outside lists
-        blocked_after, inserts_after, needs_after = descendant_blocked, (0, []), False
+        inserts_after: tuple[int, list[int]] = (0, [])
+        blocked_after, needs_after = descendant_blocked, False
         for i in range(len(runs) - 1, -1, -1):
             later_blocked[i], later_inserts[i], needs_later[i] = blocked_after, inserts_after, needs_after
             blocked_after = blocked_after or plans.get(i) == "blocked"
@@ -779,7 +797,7 @@ class _Checker:
 
     # ---------------------------------------------------------------- the other managers
 
-    def _others(self, stage: Stage, run: _Run, later: list[_Run], copied: list[str],
+    def _others(self, stage: Stage, run: _Run, later: _Later, copied: list[str],
                 final: bool) -> Iterator[Finding]:
         if run.script is None:
             return
@@ -855,7 +873,7 @@ class _Checker:
             yield self._finding(run, manager, f"add `{cleanup}` in the RUN that fills the cache",
                                 [self._append(run, cleanup)], tool=tool)
 
-    def _cleanup_uses(self, stage: Stage, run: _Run, later: list[_Run], final: bool):
+    def _cleanup_uses(self, stage: Stage, run: _Run, later: _Later, final: bool):
         script = run.script
         assert script is not None
         home_ok = run.user_root
@@ -934,7 +952,7 @@ class _Checker:
         go = [u for u in go if _sub(u.cmd, 1)[1] != "mod" or _sub(u.cmd, 2)[1] == "download"]
         go_cleanup: str | None = "go clean -cache -modcache"
         if go and not self.mount_style:
-            later_go = any(r.script is None or r.script.commands_named("go") for r in later)
+            later_go = later.any(_may_run_go)
             runs_go = any(ins.cmd in ("CMD", "ENTRYPOINT") and any("go" in v.split() for v in ins.value)
                           for ins in stage.instructions)
             if not final or later_go or runs_go:
@@ -943,6 +961,12 @@ class _Checker:
                lambda c: c.basename == "go" and _sub(c, 1)[1] == "clean" and _has(c, 1, "-modcache"))
 
     def _yarn_berry(self, stage: Stage) -> bool:
+        known = self.berry.get(stage.index)
+        if known is None:  # asked for every RUN that runs yarn: read the stage once
+            known = self.berry[stage.index] = self._reads_yarn_berry(stage)
+        return known
+
+    def _reads_yarn_berry(self, stage: Stage) -> bool:
         for ins in stage.instructions:
             script = run_script(ins) if ins.cmd == "RUN" else None
             if script is not None and (script.commands_named("corepack")
@@ -975,7 +999,7 @@ class _Checker:
             out.append(Edit(s, e, ""))
         return out
 
-    def _apk_update_only(self, run: _Run, later: list[_Run]) -> Iterator[Finding]:
+    def _apk_update_only(self, run: _Run, later: _Later) -> Iterator[Finding]:
         """A RUN that only runs ``apk update`` ships the index; later adds fetch their own."""
         script = run.script
         assert script is not None
@@ -985,19 +1009,27 @@ class _Checker:
             cmd = st.commands[0] if len(st.commands) == 1 and st.kind == "command" else None
             if cmd is None or cmd.basename != "apk" or _sub(cmd, 1, _APK_TAKES_VALUE)[1] != "update":
                 return
-        for r in later:
-            if r.script is None or r.script.opaque:
-                if r.script is None and r.ins.is_json and any("apk" in v for v in r.ins.value):
-                    return
-                continue
-            for c in r.script.commands_named("apk"):
-                if _sub(c, 1, _APK_TAKES_VALUE)[1] not in ("add", "upgrade", "del", "update"):
-                    return
+        if later.any(_apk_needs_index):
+            return
         yield Finding(self.id, "apk: this RUN only downloads the package index, which then ships in its "
                       "layer; `apk add` fetches the index itself (with `--no-cache`, keeping none), so it is "
                       f"removed ({_APK.cache}, typically {_APK.weight})",
                       run.ins.keyword_start, run.ins.end,
                       Fix((Edit(run.ins.start, run.ins.end, ""),), Safety.SAFE), saving=_APK.weight)
+
+
+def _may_run_go(r: _Run) -> bool:
+    """A later RUN that may use go's caches."""
+    return r.script is None or bool(r.script.commands_named("go"))
+
+
+def _apk_needs_index(r: _Run) -> bool:
+    """A later RUN whose apk call would read the index an `apk update` RUN left (not one that
+    fetches its own: add, upgrade, del, update)."""
+    if r.script is None or r.script.opaque:
+        return r.script is None and r.ins.is_json and any("apk" in v for v in r.ins.value)
+    return any(_sub(c, 1, _APK_TAKES_VALUE)[1] not in ("add", "upgrade", "del", "update")
+               for c in r.script.commands_named("apk"))
 
 
 def _plain_path(path: str) -> bool:
