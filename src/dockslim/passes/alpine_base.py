@@ -555,8 +555,11 @@ class AlpineBase(Pass):
         for (ws, we), text in run.words.items():
             fs, fe = smap.to_file_span(base + ws, base + we)
             plan.edits.append(Edit(fs, fe, text))
+        by_start: dict[int, Command] = {}
+        for c in script.commands:
+            by_start.setdefault(c.start, c)  # the first command at each start, as a scan finds it
         for start, text in run.replace.items():
-            c = next(c for c in script.commands if c.start == start)
+            c = by_start[start]
             if text == "":
                 i = _top_index(script, c)
                 if i is not None:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Callable, Iterator
+from bisect import bisect_right
+from typing import Callable, Iterator, Sequence
 
 from .._records import dataclass, field
 from ..syntax import Dockerfile, Instruction, Stage
@@ -357,6 +358,8 @@ class _Checker:
         self.indent = continuation_indent(self.df)
         self.syntax_pending = self.mount_style and self.df.directive("syntax") is None
         self.berry: dict[int, bool] = {}  # stage index -> _yarn_berry
+        self.runs_go: dict[int, bool] = {}  # stage index -> _stage_runs_go
+        self.env_timelines: dict[tuple[int, str], tuple[list[int], list[dict[str, str]]]] = {}
 
     # ---------------------------------------------------------------- driver
 
@@ -534,16 +537,12 @@ class _Checker:
         return False
 
     def _env_off(self, run: _Run, manager: _Manager, cmd: Command) -> bool:
-        values = dict(run.env)
-        assert run.script is not None
-        for other in run.script.commands:
-            if other.start > cmd.start:
-                break
-            if other.basename == "export" or other is cmd or not other.argv:
-                for word in (other.argv[1:] if other.argv else ()) + other.assignments:
-                    if word.value and "=" in word.value:
-                        k, v = word.value.split("=", 1)
-                        values[k] = v
+        """The manager's cache is switched off by a variable in force at ``cmd``: from ENV, an
+        `export` or a bare assignment before it, or ``cmd``'s own assignments."""
+        starts, after = self._env_timeline(run, manager)
+        values = dict(after[bisect_right(starts, cmd.start)])  # every command up to cmd, in order
+        if not (cmd.basename == "export" or not cmd.argv):
+            _assign(values, cmd, manager.env_off)
         for name in manager.env_off:
             value = values.get(name)
             if value is None or value == "":
@@ -551,6 +550,27 @@ class _Checker:
             if name in _TRUTHY_ANY or value.lower() in _TRUTHY:
                 return True
         return False
+
+    def _env_timeline(self, run: _Run, manager: _Manager) -> tuple[list[int], list[dict[str, str]]]:
+        """The starts of the RUN's commands (running maximum) and the manager's variables after
+        each prefix of them (``after[k]``: once the first k commands ran); built once per RUN and
+        manager, so that asking at every command of a long RUN stays linear."""
+        key = (id(run), manager.key)
+        known = self.env_timelines.get(key)
+        if known is None:
+            assert run.script is not None
+            names = manager.env_off
+            values = {k: v for k, v in run.env.items() if k in names}
+            starts: list[int] = []  # running maximum: the first larger one is where a scan stops
+            after = [values]
+            for other in run.script.commands:
+                starts.append(max(other.start, starts[-1]) if starts else other.start)
+                if other.basename == "export" or not other.argv:
+                    values = dict(values)
+                    _assign(values, other, names)
+                after.append(values)
+            known = self.env_timelines[key] = (starts, after)
+        return known
 
     def _cleaned_after(self, run: _Run, position: int, manager: _Manager,
                        is_cleanup: Callable[[Command], bool]) -> bool:
@@ -952,13 +972,19 @@ class _Checker:
         go = [u for u in go if _sub(u.cmd, 1)[1] != "mod" or _sub(u.cmd, 2)[1] == "download"]
         go_cleanup: str | None = "go clean -cache -modcache"
         if go and not self.mount_style:
-            later_go = later.any(_may_run_go)
-            runs_go = any(ins.cmd in ("CMD", "ENTRYPOINT") and any("go" in v.split() for v in ins.value)
-                          for ins in stage.instructions)
-            if not final or later_go or runs_go:
+            if not final or later.any(_may_run_go) or self._stage_runs_go(stage):
                 go_cleanup = None  # the caches feed a later build step (or never reach the image)
         yield (_GO, go, go_cleanup,
                lambda c: c.basename == "go" and _sub(c, 1)[1] == "clean" and _has(c, 1, "-modcache"))
+
+    def _stage_runs_go(self, stage: Stage) -> bool:
+        """The stage's CMD or ENTRYPOINT runs go (asked for every RUN that runs go: read once)."""
+        known = self.runs_go.get(stage.index)
+        if known is None:
+            known = self.runs_go[stage.index] = any(
+                ins.cmd in ("CMD", "ENTRYPOINT") and any("go" in v.split() for v in ins.value)
+                for ins in stage.instructions)
+        return known
 
     def _yarn_berry(self, stage: Stage) -> bool:
         known = self.berry.get(stage.index)
@@ -1016,6 +1042,16 @@ class _Checker:
                       f"removed ({_APK.cache}, typically {_APK.weight})",
                       run.ins.keyword_start, run.ins.end,
                       Fix((Edit(run.ins.start, run.ins.end, ""),), Safety.SAFE), saving=_APK.weight)
+
+
+def _assign(values: dict[str, str], cmd: Command, names: Sequence[str]) -> None:
+    """Record the `NAME=value` words of ``cmd`` (its arguments and prefix assignments) among
+    ``names`` into ``values``."""
+    for word in (cmd.argv[1:] if cmd.argv else ()) + cmd.assignments:
+        if word.value and "=" in word.value:
+            k, v = word.value.split("=", 1)
+            if k in names:
+                values[k] = v
 
 
 def _may_run_go(r: _Run) -> bool:

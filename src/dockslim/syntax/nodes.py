@@ -46,7 +46,9 @@ class SourceMap:
         segs = self.segments
         if not segs:
             raise ValueError("empty source map")
-        starts = [s.logical_start for s in segs]
+        starts = self.__dict__.get("_starts")  # a RUN of 10,000 lines has 10,000 segments: list them once
+        if starts is None:
+            starts = self.__dict__["_starts"] = [s.logical_start for s in segs]
         i = max(bisect_right(starts, logical) - 1, 0)
         seg = segs[i]
         if logical > seg.logical_start + seg.length and i + 1 < len(segs):
