@@ -3,7 +3,8 @@ from __future__ import annotations
 import posixpath
 import re
 from bisect import bisect_right
-from typing import Callable, Iterator, Sequence
+from functools import partial
+from typing import Any, Callable, Iterator, Sequence
 
 from .._records import dataclass, field
 from ..syntax import Dockerfile, Instruction, Stage
@@ -286,28 +287,51 @@ def _gem_uses(script: Script) -> list[_Use]:
     return out
 
 
+class _Below:
+    """Questions about the RUNs of the stages built FROM a stage (directly or not), each stage's
+    answer computed once from its children's (a chain of stages is not walked per stage)."""
+
+    def __init__(self, children: dict[int, list[int]], runs_of: dict[int, list[Any]]):
+        self.children, self.runs_of = children, runs_of
+        self.subtree: dict[tuple[Any, int], bool] = {}
+
+    def any(self, index: int, question: Callable[[Any], bool]) -> bool:
+        """Whether ``question`` holds for a RUN of a stage built FROM stage ``index``."""
+        return any(self._within(child, question) for child in self.children.get(index, ()))
+
+    def _within(self, index: int, question: Callable[[Any], bool]) -> bool:
+        key = (question, index)
+        if key not in self.subtree:
+            # Deepest first: each stage's answer is known before its parent asks (no recursion).
+            order, todo = [], [index]
+            while todo:
+                k = todo.pop()
+                order.append(k)
+                todo.extend(c for c in self.children.get(k, ()) if (question, c) not in self.subtree)
+            for k in reversed(order):
+                self.subtree[(question, k)] = any(question(r) for r in self.runs_of[k]) or any(
+                    self.subtree[(question, c)] for c in self.children.get(k, ()))
+        return self.subtree[key]
+
+
 class _Later:
-    """The RUNs after one RUN (the rest of its stage, then its descendants'), iterable any number
-    of times, without copying them for every RUN (a long file has thousands of RUNs).
+    """The RUNs after one RUN: the rest of its stage, then those of the stages built FROM it.
 
     :meth:`any` answers a question about all of them from a table the stage's RUNs share
     (``memo``), built once from the end: asking it for every RUN costs one pass, not one each."""
 
-    def __init__(self, runs: list, start: int, descendants: list, memo: dict | None = None):
-        self.runs, self.start, self.descendants = runs, start, descendants
+    def __init__(self, runs: list, start: int, below: Callable[[Callable[[Any], bool]], bool],
+                 memo: dict | None = None):
+        self.runs, self.start, self.below = runs, start, below
         self.memo = {} if memo is None else memo
 
-    def __iter__(self):
-        for i in range(self.start, len(self.runs)):
-            yield self.runs[i]
-        yield from self.descendants
-
-    def any(self, question: Callable[["_Run"], bool]) -> bool:
-        """``any(question(r) for r in self)``; ``question`` must be a module-level function."""
+    def any(self, question: Callable[[Any], bool]) -> bool:
+        """``any(question(r) for r in the later RUNs)``; ``question`` must be the same object each
+        time it is asked (a module-level function or a bound method)."""
         table = self.memo.get(question)
         if table is None:
             table = [False] * (len(self.runs) + 1)
-            table[-1] = any(question(r) for r in self.descendants)
+            table[-1] = self.below(question)
             for i in range(len(self.runs) - 1, -1, -1):
                 table[i] = table[i + 1] or question(self.runs[i])
             self.memo[question] = table
@@ -395,33 +419,23 @@ class _Checker:
         children: dict[int, list[int]] = {}
         for child in sorted(parent):
             children.setdefault(parent[child], []).append(child)
+        below = _Below(children, runs_of)
+        inherited: dict[int, _Run | None] = {}  # stage -> the last RUN of its ancestors to refresh apt's lists
         for s in stages:
-            chain_before = self._ancestor_runs(s.index, parent, runs_of)
-            descendants = [r for d in self._descendants(s.index, children) for r in runs_of[d]]
-            yield from self._apt(s, runs_of[s.index], chain_before, descendants, copied.get(s.index, []))
+            up = parent.get(s.index)
+            inherited[s.index] = None if up is None else next(
+                (r for r in reversed(runs_of[up]) if r.apt_updates or r.hidden_update), inherited[up])
+        for s in stages:
+            yield from self._apt(s, runs_of[s.index], inherited[s.index], below.any(s.index, self._blocked),
+                                 copied.get(s.index, []))
             memo: dict = {}  # answers about the stage's later RUNs, shared by its RUNs
             for i, run in enumerate(runs_of[s.index]):
-                later = _Later(runs_of[s.index], i + 1, descendants, memo)
+                later = _Later(runs_of[s.index], i + 1, partial(below.any, s.index), memo)
                 yield from self._others(s, run, later, copied.get(s.index, []), s.index == last)
 
-    @staticmethod
-    def _descendants(index: int, children: dict[int, list[int]]) -> list[int]:
-        """The stages built FROM ``index``, directly or not, in file order."""
-        out: list[int] = []
-        todo = list(children.get(index, ()))
-        while todo:
-            child = todo.pop()
-            out.append(child)
-            todo.extend(children.get(child, ()))
-        return sorted(out)
-
-    @staticmethod
-    def _ancestor_runs(index: int, parent: dict[int, int], runs_of: dict[int, list[_Run]]) -> list[_Run]:
-        chain: list[list[_Run]] = []
-        while index in parent:
-            index = parent[index]
-            chain.append(runs_of[index])
-        return [r for runs in reversed(chain) for r in runs]
+    def _blocked(self, run: _Run) -> bool:
+        """The RUN installs with lists an earlier stage downloaded and cannot get its own."""
+        return self._needs_outside_lists(run) and not self._can_insert(run, False)
 
     def _copied_out(self, stages: tuple[Stage, ...], names: dict[str, int]) -> dict[int, list[str]]:
         """Per stage, the source paths other stages COPY --from it."""
@@ -630,11 +644,14 @@ class _Checker:
 
     # ---------------------------------------------------------------- apt (stage-aware)
 
-    def _apt(self, stage: Stage, runs: list[_Run], before: list[_Run], descendants: list[_Run],
+    def _apt(self, stage: Stage, runs: list[_Run], inherited: _Run | None, descendant_blocked: bool,
              copied: list[str]) -> Iterator[Finding]:
+        """``inherited``: the last RUN of the ancestor stages that refreshed apt's lists;
+        ``descendant_blocked``: a RUN of a stage built FROM this one needs its lists and cannot
+        be given its own `apt-get update`."""
         # Forward and backward passes over the stage's RUNs, keeping what each RUN needs to know
         # about the others (a long file has thousands of RUNs: no scan per RUN).
-        update_source = next((r for r in reversed(before) if r.apt_updates or r.hidden_update), None)
+        update_source = inherited
         seen_update = update_source is not None
         plans: dict[int, str] = {}  # index -> "insert" | "blocked"
         source_of: dict[int, _Run | None] = {}  # index -> the RUN whose `apt-get update` it repeats
@@ -651,8 +668,6 @@ class _Checker:
             else:
                 sources_changed = sources_changed or self._touches_apt_sources(run)
             apt_touched = apt_touched or bool(run.apt_updates)
-        descendant_blocked = any(self._needs_outside_lists(d) and not self._can_insert(d, False)
-                                 for d in descendants)
         later_blocked = [descendant_blocked] * len(runs)
         later_inserts: list[tuple[int, list[int]]] = [(0, [])] * len(runs)  # (how many, the first few)
         needs_later = [False] * len(runs)  # a later RUN of the stage installs with outside lists
