@@ -14,7 +14,9 @@ Each *shape* is generated at a base size N and at 2N and 4N (``--sizes``). For e
 - ``fix``: the same for ``engine.fix_file`` (the fixer to its fixed point) and the diff
   (``fix --diff`` work);
 - ``cli``: the console script ``dockslim fix --diff FILE`` in a fresh process (wall seconds, and the
-  child's user+sys CPU seconds), run outside this repository so no configuration is looked up.
+  child's user+sys CPU seconds), run outside this repository so no configuration is looked up;
+- ``fix_calls`` (``--calls``): the Python function calls ``fix`` makes (cProfile), a count the load
+  of the machine does not move: its ratio shows the complexity when the timings are noisy.
 
 and the table gives each time and the ratio to the previous size (2N/N, 4N/2N): linear time means
 ~2.0 (the target is <= 2.2). The best of ``--repeat`` runs is kept. The shapes:
@@ -259,7 +261,25 @@ def measure_in_process(path: str, text: str, select: tuple[str, ...], unsafe: bo
         assert report.error is None and report.result is not None, report.error
         unified_diff(path, text, report.result.text)
 
-    return {"parse": _cpu(parse_only, repeat), "check": _cpu(check, repeat), "fix": _cpu(fix, repeat)}
+    out = {"parse": _cpu(parse_only, repeat), "check": _cpu(check, repeat), "fix": _cpu(fix, repeat)}
+    if COUNT_CALLS:
+        out["fix_calls"] = _calls(fix)
+    return out
+
+
+COUNT_CALLS = False  # --calls
+
+
+def _calls(fn: Callable[[], object]) -> float:
+    """Python function calls made by ``fn`` (cProfile's count): a measure of work that the load of
+    a shared machine does not move, so its ratio between sizes shows the complexity exactly."""
+    import cProfile
+    import pstats
+
+    _cold()
+    prof = cProfile.Profile()
+    prof.runcall(fn)
+    return float(pstats.Stats(prof).total_calls)  # type: ignore[attr-defined]
 
 
 def _console_script() -> list[str]:
@@ -308,7 +328,8 @@ def run(shapes: list[str], scale: float, sizes: list[int], cli: bool, repeat: in
                     row.update(measure_cli(path, select, unsafe, repeat))
                 rows.append(row)
                 print(f"  {shape} x{k}: " + ", ".join(f"{key}={row[key]:.3f}" for key in
-                                                       ("parse", "check", "fix", "cli_wall", "cli_cpu")
+                                                       ("parse", "check", "fix", "cli_wall", "cli_cpu",
+                                                        "fix_calls")
                                                        if key in row), file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -316,8 +337,9 @@ def run(shapes: list[str], scale: float, sizes: list[int], cli: bool, repeat: in
 
 
 def markdown(rows: list[dict]) -> str:
-    cols = [c for c in ("parse", "check", "fix", "cli_wall", "cli_cpu") if any(c in r for r in rows)]
-    head = "| shape | size | bytes | " + " | ".join(f"{c} s (x)" for c in cols) + " |"
+    cols = [c for c in ("parse", "check", "fix", "cli_wall", "cli_cpu", "fix_calls") if any(c in r for r in rows)]
+    head = "| shape | size | bytes | " + " | ".join(
+        f"{c} (x)" if c == "fix_calls" else f"{c} s (x)" for c in cols) + " |"
     out = [head, "|" + "---|" * (3 + len(cols))]
     prev: dict | None = None
     for r in rows:
@@ -329,7 +351,7 @@ def markdown(rows: list[dict]) -> str:
             ratio = ""
             if prev is not None and prev["shape"] == r["shape"] and prev.get(c):
                 ratio = f" ({r[c] / prev[c]:.2f}x)"
-            cells.append(f"{r[c]:.3f}{ratio}")
+            cells.append(f"{r[c]:,.0f}{ratio}" if c == "fix_calls" else f"{r[c]:.3f}{ratio}")
         out.append(f"| {r['shape']} | {r['factor']}N = {r['n']:,} | {r['bytes']:,} | " + " | ".join(cells) + " |")
         prev = r
     return "\n".join(out) + "\n"
@@ -359,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1,2,4", help="multiples of the base size (default 1,2,4)")
     ap.add_argument("--no-cli", action="store_true", help="skip the console-script runs")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--calls", action="store_true", help="also count fix's Python function calls (cProfile)")
     ap.add_argument("--json")
     ap.add_argument("--profile", metavar="SHAPE")
     ap.add_argument("--size", type=int, help="with --profile: the generator's size argument")
@@ -366,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         profile(args.profile, args.size or SHAPES[args.profile][1])
         return 0
+    global COUNT_CALLS
+    COUNT_CALLS = args.calls
     shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
     unknown = [s for s in shapes if s not in SHAPES]
     if unknown:
