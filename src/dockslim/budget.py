@@ -19,8 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-DEFAULT_SECONDS = 30.0  # a 2 MB Dockerfile takes a few seconds; everyday files milliseconds
-
 
 class OverBudget(Exception):
     """The block ran longer than its budget."""

@@ -71,7 +71,7 @@ IsolatedOpt = typer.Option(False, "--isolated", help="Ignore configuration files
 ContextOpt = typer.Option(None, "--context", help="The build context folder (default: the Dockerfile's folder).")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="Print only diffs, rewritten text or errors.")
 TimeBudgetOpt = typer.Option(None, "--time-budget", min=0,
-                             help="Seconds allowed per Dockerfile (default: from configuration, else 30; "
+                             help="Seconds allowed per Dockerfile (default: from configuration, else 60; "
                              "0: no limit). A file over it is reported and skipped (exit code 2).")
 AllowUnmappedOpt = typer.Option(False, "--allow-unmapped",
                                 help="alpine-base: keep Debian package names that have no known Alpine name.")

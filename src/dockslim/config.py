@@ -19,7 +19,8 @@ from ._records import dataclass, field
 
 CONFIG_NAMES = (".dockslim.toml", "pyproject.toml")
 CACHE_STYLES = ("cleanup", "mount")
-DEFAULT_TIME_BUDGET = 30.0  # seconds per Dockerfile (dockslim.budget)
+# Seconds per Dockerfile (dockslim.budget): a 2 MB file takes a few, an everyday file milliseconds.
+DEFAULT_TIME_BUDGET = 60.0
 
 # key -> (type description, documentation); the order here is the order of the reference page.
 KEYS: dict[str, tuple[str, str]] = {
@@ -35,7 +36,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "package-map": ("table: package -> package or list of packages",
                     "Extra Debian/Ubuntu -> Alpine package names, consulted before the built-in map."),
     "time-budget": ("number of seconds",
-                    "Time allowed per Dockerfile (default: 30); a file that takes longer is reported and "
+                    "Time allowed per Dockerfile (default: 60); a file that takes longer is reported and "
                     "skipped (exit code 2), the others go on. 0 turns the limit off."),
 }
 
@@ -113,7 +114,8 @@ def merge(settings: Settings, flags: Flags, dockerfile: str) -> Effective:
     ignore = tuple(dict.fromkeys(file_ignores + list(flags.ignore)))
     unsafe = flags.unsafe_fixes if flags.unsafe_fixes is not None else bool(settings.unsafe_fixes)
     style = flags.cache_style or settings.cache_style or "cleanup"
-    budget = next((b for b in (flags.time_budget, settings.time_budget) if b is not None), DEFAULT_TIME_BUDGET)
+    budget = next((b for b in (flags.time_budget, settings.time_budget) if b is not None),
+                  DEFAULT_TIME_BUDGET)
     return Effective(tuple(select), ignore, unsafe, style, settings.package_map, budget or None)
 
 
@@ -231,7 +233,8 @@ def parse(table: dict[str, Any], path: Path, known_ids: Sequence[str] = ()) -> S
             raise ConfigError(path, f"'package-map.{name}' must be a package name or a list of them")
         package_map.append((name, tuple(targets)))
     budget = table.get("time-budget")
-    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget < 0):
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
+                               or budget < 0):
         raise ConfigError(path, "'time-budget' must be a number of seconds (0: no limit)")
     return Settings(path, select, ignore, unsafe, style, per_path, tuple(package_map),
                     None if budget is None else float(budget))
