@@ -15,7 +15,8 @@ import sys
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
-from ._records import dataclass, field
+from ._records import dataclass
+from .options import RunOptions
 
 CONFIG_NAMES = (".dockslim.toml", "pyproject.toml")
 CACHE_STYLES = ("cleanup", "mount")
@@ -35,6 +36,8 @@ KEYS: dict[str, tuple[str, str]] = {
                          "file's folder) matches the glob; a glob without `/` matches the file name."),
     "package-map": ("table: package -> package or list of packages",
                     "Extra Debian/Ubuntu -> Alpine package names, consulted before the built-in map."),
+    "exec-form-wrap": ("bool", ("exec-form: write a CMD/ENTRYPOINT that needs a shell as the explicit "
+                                "`[\"/bin/sh\", \"-c\", \"...\"]` Docker runs (default: false, a note).")),
     "time-budget": ("number of seconds",
                     "Time allowed per Dockerfile (default: 60); a file that takes longer is reported and "
                     "skipped (exit code 2), the others go on. 0 turns the limit off."),
@@ -61,6 +64,7 @@ class Settings:
     cache_style: str | None = None
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     package_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exec_form_wrap: bool | None = None
     time_budget: float | None = None
 
     @property
@@ -85,28 +89,17 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class Flags:
-    """What the command line says; ``None`` (or empty) means "not given"."""
-
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    unsafe_fixes: bool | None = None
-    cache_style: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    time_budget: float | None = None
-
-
-@dataclass(frozen=True)
 class Effective:
     select: tuple[str, ...]
     ignore: tuple[str, ...]
     unsafe_fixes: bool
     cache_style: str
     package_map: tuple[tuple[str, tuple[str, ...]], ...]
+    exec_form_wrap: bool = False
     time_budget: float | None = DEFAULT_TIME_BUDGET  # None: no limit
 
 
-def merge(settings: Settings, flags: Flags, dockerfile: str) -> Effective:
+def merge(settings: Settings, flags: RunOptions, dockerfile: str) -> Effective:
     """Flags win: ``--select`` replaces the file's ``select`` and overrides its ignores for the
     passes it names; ``--ignore`` adds to the file's ignores; booleans and styles replace."""
     select = flags.select if flags.select else (settings.select or ())
@@ -116,7 +109,8 @@ def merge(settings: Settings, flags: Flags, dockerfile: str) -> Effective:
     style = flags.cache_style or settings.cache_style or "cleanup"
     budget = next((b for b in (flags.time_budget, settings.time_budget) if b is not None),
                   DEFAULT_TIME_BUDGET)
-    return Effective(tuple(select), ignore, unsafe, style, settings.package_map, budget or None)
+    return Effective(tuple(select), ignore, unsafe, style, settings.package_map,
+                     bool(settings.exec_form_wrap), budget or None)
 
 
 def _repository_root(start: Path) -> Path | None:
@@ -232,11 +226,14 @@ def parse(table: dict[str, Any], path: Path, known_ids: Sequence[str] = ()) -> S
         if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
             raise ConfigError(path, f"'package-map.{name}' must be a package name or a list of them")
         package_map.append((name, tuple(targets)))
+    wrap = table.get("exec-form-wrap")
+    if wrap is not None and not isinstance(wrap, bool):
+        raise ConfigError(path, "'exec-form-wrap' must be true or false")
     budget = table.get("time-budget")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
                                or budget < 0):
         raise ConfigError(path, "'time-budget' must be a number of seconds (0: no limit)")
-    return Settings(path, select, ignore, unsafe, style, per_path, tuple(package_map),
+    return Settings(path, select, ignore, unsafe, style, per_path, tuple(package_map), wrap,
                     None if budget is None else float(budget))
 
 
@@ -253,9 +250,10 @@ class Resolver:
         if self.isolated:
             return Settings()
         if self.explicit is not None:
-            path: Path | None = Path(self.explicit)
-            if not path.is_file():
+            explicit = Path(self.explicit)
+            if not explicit.is_file():
                 raise ConfigError(self.explicit, "no such configuration file")
+            path: Path | None = explicit
         else:
             start = Path.cwd() if dockerfile == "-" else Path(os.path.abspath(dockerfile)).parent
             path = find(start)

@@ -15,6 +15,7 @@ from . import suppress
 from ._records import dataclass, replace
 from .passes import Context, Edit, Finding, Fix, Options, Pass, Safety
 from .passes.base import spans_conflict
+from .passes.buildcontext import BuildContext
 from .passes.shellquery import carry_over
 from .syntax import Dockerfile, ParseError, parse
 
@@ -141,7 +142,7 @@ def fix_text(
     passes: Sequence[Pass],
     *,
     path: str = "-",
-    build_context: Path | None = None,
+    build_context: Path | BuildContext | None = None,
     options: Options = Options(),
     tree: Dockerfile | None = None,
 ) -> FixResult:
@@ -164,23 +165,24 @@ def fix_text(
         if round_no == MAX_ITERATIONS:
             ids = ", ".join(sorted({f.pass_id for f in chosen}))
             raise FixError(f"fixes did not settle after {MAX_ITERATIONS} rounds ({ids})")
-        new_source, new_tree, kept = _apply_verified(source, chosen)
-        if not kept:
+        verified = _apply_verified(source, chosen)
+        if verified is None:
             ids = ", ".join(sorted({f.pass_id for f in chosen}))
             raise FixError(f"every fix of this round produced an unparsable file ({ids})")
+        new_source, new_tree, kept = verified
         for f in sorted(kept, key=lambda f: f.start):
             applied.append(Applied(f, round_no, current.position(f.start)[0]))
             for path, content in f.fix.creates:  # type: ignore[union-attr]
                 created.setdefault(path, content)
-        assert new_tree is not None
         carry_over(current, new_tree)
         source, current = new_source, new_tree
         ctx = replace(ctx, dockerfile=current)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _apply_verified(source: str, chosen: list[Finding]) -> tuple[str, Dockerfile | None, list[Finding]]:
+def _apply_verified(source: str, chosen: list[Finding]) -> tuple[str, Dockerfile, list[Finding]] | None:
     """Apply all chosen fixes; if the result does not parse, keep the fixes that parse together.
+    None when not one of them does.
 
     The culprits are found by halving: a group of fixes that parses with those kept so far is
     kept whole, one that does not is split in two and each half tried in turn. A round with one
@@ -189,7 +191,7 @@ def _apply_verified(source: str, chosen: list[Finding]) -> tuple[str, Dockerfile
     if tree is not None:
         return trial_text, tree, chosen
     kept: list[Finding] = []
-    best: tuple[str, Dockerfile | None] = (source, None)
+    best: tuple[str, Dockerfile] | None = None
     todo = [chosen[len(chosen) // 2:], chosen[:len(chosen) // 2]]  # a stack: first half on top
     while todo:
         group = todo.pop()
@@ -201,7 +203,7 @@ def _apply_verified(source: str, chosen: list[Finding]) -> tuple[str, Dockerfile
             best = (trial_text, tree)
         elif len(group) > 1:
             todo.extend((group[len(group) // 2:], group[:len(group) // 2]))
-    return best[0], best[1], kept
+    return (best[0], best[1], kept) if best is not None else None
 
 
 def _parse_with(source: str, fixes: list[Finding]) -> tuple[str, Dockerfile | None]:
@@ -219,7 +221,7 @@ def check_text(
     passes: Sequence[Pass],
     *,
     path: str = "-",
-    build_context: Path | None = None,
+    build_context: Path | BuildContext | None = None,
     options: Options = Options(),
 ) -> tuple[Dockerfile, list[Finding]]:
     tree = parse(text)
