@@ -24,7 +24,7 @@ class OverBudget(Exception):
     """The block ran longer than its budget."""
 
 
-def _expire(signum: int, frame: FrameType | None) -> None:
+def _expire(_signum: int, _frame: FrameType | None) -> None:
     raise OverBudget()
 
 

@@ -35,7 +35,7 @@ def run_script(ins: Instruction) -> Script | None:
     bodies than the cache of :func:`_parse` holds (that cache serves the fixer's next round)."""
     known = ins.__dict__.get("_script", _UNKNOWN)
     if known is not _UNKNOWN:
-        return known  # type: ignore[no-any-return]
+        return known
     target = ins.effective
     script = None if target.cmd != "RUN" or target.is_json or target.heredocs else _parse(target.args)
     ins.__dict__["_script"] = script
