@@ -9,6 +9,11 @@ throws the file's partial work away. The timer is only used where a signal can b
 the running code: POSIX, the main thread of the process (worker processes of a batch run their
 files on their main thread too), and no other ``SIGALRM`` handler installed; elsewhere the block
 runs without a limit.
+
+What it cannot stop: one native call that never returns (the handler runs when control comes back
+to Python). dockslim's native calls -- tree-sitter's parse of one RUN body, regular expressions
+without nested repetition -- take time linear in their input (bench/large.py), so none is known; a
+supervisor that kills a stuck worker process would be the next step.
 """
 
 from __future__ import annotations
