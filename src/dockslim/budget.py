@@ -12,8 +12,8 @@ runs without a limit.
 
 What it cannot stop: one native call that never returns (the handler runs when control comes back
 to Python). dockslim's native calls -- tree-sitter's parse of one RUN body, regular expressions
-without nested repetition -- take time linear in their input (bench/large.py), so none is known; a
-supervisor that kills a stuck worker process would be the next step.
+(none nests repetitions ambiguously) -- take time linear in their input (bench/large.py), so none
+is known; a supervisor that kills a stuck worker process would be the next step.
 """
 
 from __future__ import annotations
