@@ -88,11 +88,29 @@ def fix(
     isolated: bool = IsolatedOpt,
     quiet: bool = QuietOpt,
     allow_unmapped: bool = AllowUnmappedOpt,
+    verify: bool = typer.Option(False, "--verify",
+                                help="Build the original and the rewrite on the local Docker engine, run a smoke "
+                                "check in both, and keep only the fixes that build and behave alike (see "
+                                "docs/how-to/verify.md)."),
+    verify_cmd: Optional[str] = typer.Option(None, "--verify-cmd",
+                                             help="With --verify: a shell command run in both images (when they "
+                                             "have no HEALTHCHECK); exit code and stdout must match."),
+    build_arg: Optional[List[str]] = typer.Option(None, "--build-arg", help="With --verify: passed to `docker build`."),
+    network: Optional[str] = typer.Option(None, "--network", help="With --verify: `docker build --network` (e.g. host)."),
 ) -> None:
     """Rewrite Dockerfiles: a diff by default, in place with --write, stdout for `-`."""
+    extra = {}  # only with --verify: the fast path (entry.py) takes every other fix command line
+    if verify:
+        from .verify import VerifyRequest
+
+        extra["verify"] = VerifyRequest(verify_cmd, tuple(build_arg or ()), network)
+    elif verify_cmd is not None or build_arg or network is not None:
+        _err("--verify-cmd, --build-arg and --network go with --verify")
+        raise typer.Exit(int(ExitCode.ERROR))
     raise typer.Exit(run_fix(paths, diff=diff, select=select, ignore=ignore, unsafe_fixes=unsafe_fixes,
                              cache_style=cache_style, context=context, output_format=output_format,
-                             config=config, isolated=isolated, quiet=quiet, allow_unmapped=allow_unmapped))
+                             config=config, isolated=isolated, quiet=quiet, allow_unmapped=allow_unmapped,
+                             **extra))
 
 
 @app.command()

@@ -14,6 +14,7 @@ from ._records import dataclass, field
 from .batch import default_jobs, run_ordered
 from .config import ConfigError, Flags, Resolver, merge
 from .engine import FileReport, check_file, default_context, fix_file, resolve_passes
+from .fixer import fix_text
 from .exitcodes import ExitCode, decide
 from .io import InputError, create_new, discover, write_atomic
 from .output import renderer
@@ -121,13 +122,28 @@ def _started(report: FileReport, options: Options, structured: bool, mode: str) 
 
 
 def _fix_one(job) -> _FileDone:
-    path, passes, options, context, diff, structured, quiet = job
+    path, passes, options, context, diff, structured, quiet, verify = job
     report = fix_file(path, passes, options, context)
     done = _started(report, options, structured, "fix")
     if report.error is not None:
         return done
     result = report.result
     assert result is not None
+    if verify is not None:  # `fix --verify`: keep only the fixes whose rewrite builds and behaves
+        from .verify import VerifyError, verified
+
+        def rerun(excluded):
+            return fix_text(result.original, passes, path=path, build_context=default_context(path, context),
+                            options=options, exclude=excluded)
+        folder = default_context(path, context)
+        assert folder is not None  # --verify refuses stdin before any work
+        try:
+            result, lines = verified(path, result, rerun, folder, verify)
+        except VerifyError as exc:
+            done.errors += 1
+            done.err.append(f"error: {exc}")
+            return done
+        done.err.extend(lines)
     done.unsafe_left = sum(1 for f in result.findings
                            if f.fix is not None and f.fix.safety is Safety.UNSAFE and not options.unsafe_fixes)
     if path == "-" and not structured:
@@ -214,8 +230,17 @@ def run_fix(paths: list[str], diff: bool = True, select: Optional[list[str]] = N
             ignore: Optional[list[str]] = None, unsafe_fixes: Optional[bool] = None,
             cache_style: Optional[str] = None, context: Optional[str] = None, output_format: str = "text",
             config: Optional[str] = None, isolated: bool = False, quiet: bool = False,
-            allow_unmapped: bool = False) -> int:
-    """Rewrite Dockerfiles: a diff by default, in place with --write, stdout for `-`."""
+            allow_unmapped: bool = False, verify=None) -> int:
+    """Rewrite Dockerfiles: a diff by default, in place with --write, stdout for `-`. ``verify``
+    (a :class:`dockslim.verify.VerifyRequest`) builds and checks each rewrite first."""
+    if verify is not None:
+        from .verify import VerifyError, preflight
+
+        try:
+            preflight(paths, context)
+        except VerifyError as exc:
+            error(str(exc))
+            return int(ExitCode.ERROR)
     planner = Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
     planner.allow_unmapped = allow_unmapped
     structured = output_format != "text"
@@ -224,8 +249,9 @@ def run_fix(paths: list[str], diff: bool = True, select: Optional[list[str]] = N
     unsafe_left = 0
     new_files: set[str] = set()  # files created (or shown) in this run: each once
     files = _files(paths)
-    jobs = [(path, *planner.plan(path), context, diff, structured, quiet) for path in files]
-    for path, done in zip(files, run_ordered(_fix_one, jobs, jobs=_jobs(files, structured))):
+    jobs = [(path, *planner.plan(path), context, diff, structured, quiet, verify) for path in files]
+    workers = 1 if verify is not None else _jobs(files, structured)  # builds run one at a time
+    for path, done in zip(files, run_ordered(_fix_one, jobs, jobs=workers)):
         _emit(done)
         errors += done.errors
         found += done.found

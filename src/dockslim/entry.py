@@ -38,6 +38,8 @@ _OPTIONS = {
     "check": _COMMON,
     "fix": {**_COMMON, "--diff": ("diff", True), "--write": ("diff", False)},
 }
+# Options the fast path leaves to typer: `fix --verify` builds images for minutes, start-up time is moot.
+TYPER_ONLY = {"fix": frozenset({"--verify", "--verify-cmd", "--build-arg", "--network"}), "check": frozenset()}
 _DEFAULTS: dict[str, Any] = {
     "select": None, "ignore": None, "unsafe_fixes": None, "cache_style": None, "context": None,
     "output_format": "text", "config": None, "isolated": False, "quiet": False, "allow_unmapped": False,

@@ -8,7 +8,7 @@ caller leaves the user's file alone.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Collection, Iterable, Sequence
 
 from . import suppress
 from ._records import dataclass, replace
@@ -22,6 +22,19 @@ class FixError(Exception):
     """A pass produced something the fixer refuses to return (a bug in that pass)."""
 
 
+@dataclass(frozen=True, order=True)
+class FixKey:
+    """Names one fix across runs of the fixer over the same file, so that a caller can run it again
+    without that fix (``fix_text(..., exclude=...)``): the pass, the round the fix was chosen in,
+    the line of that round's text it is about, and its message. Leaving a fix out does not change
+    the rounds before it, nor the other fixes of its round."""
+
+    pass_id: str
+    round: int
+    line: int
+    message: str
+
+
 @dataclass(frozen=True)
 class Applied:
     """A finding whose fix was applied, in the round it was applied."""
@@ -29,6 +42,15 @@ class Applied:
     finding: Finding
     round: int
     line: int  # line in the text of that round (round 0 = the file on disk)
+
+    @property
+    def key(self) -> FixKey:
+        return FixKey(self.finding.pass_id, self.round, self.line, self.finding.message)
+
+    @property
+    def safety(self) -> Safety:
+        assert self.finding.fix is not None
+        return self.finding.fix.safety
 
 
 @dataclass(frozen=True)
@@ -79,11 +101,12 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 
 
 def _select(findings: list[Finding], options: Options, order: dict[str, int],
-            created: dict[str, str] | None = None) -> list[Finding]:
+            created: dict[str, str] | None = None, excluded: Callable[[Finding], bool] | None = None,
+            ) -> list[Finding]:
     """Non-overlapping applicable fixes; on overlap the pass earlier in the registry wins."""
     chosen: list[Finding] = []
     for f in sorted(findings, key=lambda f: (order.get(f.pass_id, len(order)), f.start)):
-        if not applicable(f, options):
+        if not applicable(f, options) or (excluded is not None and excluded(f)):
             continue
         assert f.fix is not None
         if not f.fix.edits and all(path in (created or {}) for path, _ in f.fix.creates):
@@ -102,8 +125,13 @@ def fix_text(
     build_context: Path | None = None,
     options: Options = Options(),
     tree: Dockerfile | None = None,
+    exclude: Collection[FixKey] = frozenset(),
 ) -> FixResult:
-    """Run ``passes`` over ``text`` until nothing more applies. Raises ParseError for bad input."""
+    """Run ``passes`` over ``text`` until nothing more applies. Raises ParseError for bad input.
+
+    ``exclude`` names fixes (``Applied.key`` of an earlier run) to leave out: `fix --verify` runs
+    the fixer again without the fixes whose rewrite did not build or behave.
+    """
     current = tree if tree is not None else parse(text)
     ctx = Context(current, path, build_context, options)
     order = {p.id: i for i, p in enumerate(passes)}
@@ -115,7 +143,8 @@ def fix_text(
         findings = run_passes(ctx, passes)
         if first_findings is None:
             first_findings = findings
-        chosen = _select(findings, options, order, created)
+        excluded = _excluder(exclude, round_no, current) if exclude else None
+        chosen = _select(findings, options, order, created, excluded)
         if not chosen:
             return FixResult(text, source, tuple(first_findings), tuple(applied), round_no,
                              tuple(created.items()))
@@ -133,6 +162,12 @@ def fix_text(
         source, current = new_source, new_tree
         ctx = replace(ctx, dockerfile=current)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _excluder(exclude: Collection[FixKey], round_no: int, tree: Dockerfile) -> Callable[[Finding], bool]:
+    def excluded(f: Finding) -> bool:
+        return FixKey(f.pass_id, round_no, tree.position(f.start)[0], f.message) in exclude
+    return excluded
 
 
 def _apply_verified(source: str, chosen: list[Finding]) -> tuple[str, Dockerfile | None, list[Finding]]:
@@ -171,4 +206,4 @@ def check_text(
     return tree, run_passes(Context(tree, path, build_context, options), passes)
 
 
-__all__ = ["FixError", "FixResult", "Applied", "fix_text", "check_text", "apply_edits", "Fix"]
+__all__ = ["FixError", "FixResult", "Applied", "FixKey", "fix_text", "check_text", "apply_edits", "Fix"]
