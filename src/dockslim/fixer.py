@@ -138,12 +138,14 @@ def fix_text(
     first_findings: list[Finding] | None = None
     applied: list[Applied] = []
     created: dict[str, str] = {}
+    # Excluded fixes found again in later rounds: (pass id, message, offset in the current text).
+    held: list[tuple[str, str, int]] = []
     source = text
     for round_no in range(MAX_ITERATIONS + 1):
         findings = run_passes(ctx, passes)
         if first_findings is None:
             first_findings = findings
-        excluded = _excluder(exclude, round_no, current) if exclude else None
+        excluded = _excluder(exclude, round_no, current, held) if exclude else None
         chosen = _select(findings, options, order, created, excluded)
         if not chosen:
             return FixResult(text, source, tuple(first_findings), tuple(applied), round_no,
@@ -159,15 +161,37 @@ def fix_text(
             applied.append(Applied(f, round_no, current.position(f.start)[0]))
             for path, content in f.fix.creates:  # type: ignore[union-attr]
                 created.setdefault(path, content)
+        round_edits = sorted(e for f in kept for e in f.fix.edits)  # type: ignore[union-attr]
+        held = [(pass_id, message, _moved(at, round_edits)) for pass_id, message, at in held]
         source, current = new_source, new_tree
         ctx = replace(ctx, dockerfile=current)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _excluder(exclude: Collection[FixKey], round_no: int, tree: Dockerfile) -> Callable[[Finding], bool]:
+def _excluder(exclude: Collection[FixKey], round_no: int, tree: Dockerfile,
+              held: list[tuple[str, str, int]]) -> Callable[[Finding], bool]:
+    """Whether a finding of this round is an excluded fix: named by ``exclude``, or found again
+    where an excluded one was (the fixer loops, so a fix left out comes back in the next round)."""
     def excluded(f: Finding) -> bool:
-        return FixKey(f.pass_id, round_no, tree.position(f.start)[0], f.message) in exclude
+        if FixKey(f.pass_id, round_no, tree.position(f.start)[0], f.message) in exclude:
+            held.append((f.pass_id, f.message, f.start))
+            return True
+        return any(pass_id == f.pass_id and message == f.message and f.start <= at <= f.end
+                   for pass_id, message, at in held)
     return excluded
+
+
+def _moved(offset: int, edits: Sequence[Edit]) -> int:
+    """Where ``offset`` is after ``edits`` (sorted, non-overlapping); inside a replaced span: its start."""
+    shift = 0
+    for e in edits:
+        if e.end <= offset and not (e.start == e.end == offset):
+            shift += len(e.text) - (e.end - e.start)
+        elif e.start < offset:
+            return e.start + shift
+        else:
+            break
+    return offset + shift
 
 
 def _apply_verified(source: str, chosen: list[Finding]) -> tuple[str, Dockerfile | None, list[Finding]]:

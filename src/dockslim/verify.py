@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from ._records import replace as _replace
 from .fixer import Applied, FixKey, FixResult
 from .measure import (
     Docker,
@@ -272,7 +273,7 @@ def verify(path: str, result: FixResult, rerun: Callable[[Collection[FixKey]], F
         if why_safe:
             verdict.unverified = ("even the safe fixes alone fail, so no fix is kept for this file "
                                   f"(please report it): {why_safe}")
-            verdict.result = rerun(frozenset(a.key for a in result.applied))
+            verdict.result = _replace(result, text=result.original, applied=(), creates=())
             verdict.builds, verdict.seconds = builds, time.monotonic() - started
             return verdict
 
