@@ -179,6 +179,7 @@ def measure(
     change: Optional[str] = typer.Option(None, "--change",
                                          help="The context file (relative path) to edit before the rebuild. "
                                          "Default: a source file that is not a dependency manifest."),
+    build_arg: Optional[List[str]] = typer.Option(None, "--build-arg", help="Passed to `docker build`."),
 ) -> None:
     """Build the Dockerfile and its rewrite on the local Docker engine; report image size, layers, build
     time, rebuild time after a source-only change, and the files the rewritten image lacks. Exit 0 when
@@ -198,7 +199,7 @@ def measure(
     if path == "-" or folder is None:
         _err("measure needs a Dockerfile on disk (its folder is the default build context)")
         raise typer.Exit(int(ExitCode.ERROR))
-    docker = Docker(network)
+    docker = Docker(network, build_args=tuple(build_arg or ()))
     try:
         docker.check()
         outcome = run_measure(path, result.original, result.text,

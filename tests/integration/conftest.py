@@ -9,6 +9,7 @@ import pytest
 from . import lab
 
 RESULTS: list[dict] = []  # one row per measured fixture and mode, for the summary table
+REGISTRIES: list[str] = []  # which registries the session's builds used, for the summary
 
 
 def pytest_configure(config):
@@ -31,16 +32,19 @@ def lab_session():
         pytest.skip(reason)
     try:
         with lab.session() as session:
+            REGISTRIES.append(session.registries.describe())
             yield session
     except lab.LabUnavailable as exc:
         pytest.skip(f"the lab cannot run here: {exc}")
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not RESULTS:
+    if not RESULTS and not REGISTRIES:
         return
     tr = terminalreporter
     tr.section("dockslim lab: original vs rewritten (size MB, layers, build s, rebuild s)")
+    for line in REGISTRIES:
+        tr.write_line(f"builds used the {line}")
     header = f"{'fixture':<18} {'mode':<7} {'size MB':>15} {'layers':>8} {'build s':>13} {'rebuild s':>13}  lost"
     tr.write_line(header)
 
