@@ -134,6 +134,24 @@ def stage_images(log: str) -> list[str]:
     return out
 
 
+def log_tail(lines: Sequence[str], n: int = 12) -> list[str]:
+    """The last ``n`` lines of a failed build's log that say something: without blank lines, the
+    context upload line and the classic builder's deprecation notice (its first line and the
+    indented ones after it)."""
+    out: list[str] = []
+    notice = False
+    for line in lines:
+        if line.startswith("DEPRECATED: The legacy builder"):
+            notice = True
+            continue
+        if notice and line.startswith((" ", "\t")):
+            continue
+        notice = False
+        if line.strip() and not line.startswith("Sending build context to Docker daemon"):
+            out.append(line.rstrip())
+    return out[-n:]
+
+
 # --- pure: file lists -----------------------------------------------------------------------------
 
 
@@ -418,8 +436,8 @@ class Docker:
         if not self.buildkit:
             self.leftovers.extend(stage_images(proc.stdout))
         if proc.returncode != 0:
-            log = (proc.stdout + proc.stderr).strip().splitlines()
-            raise MeasureError("\n    ".join(["`docker build` failed:"] + log[-12:]))
+            log = log_tail((proc.stdout + proc.stderr).splitlines())
+            raise MeasureError("\n    ".join(["`docker build` failed:", *log]))
         return seconds
 
     def _run_streamed(self, argv: Sequence[str], env: Mapping[str, str]) -> subprocess.CompletedProcess:

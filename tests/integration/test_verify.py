@@ -31,7 +31,8 @@ FIXTURES = ROOT / "fixtures" / "verify"
 
 
 @pytest.fixture
-def real_lab(lab_session):
+def real_lab(full_lab):
+    lab_session = full_lab
     if not lab_session.real_registries:
         pytest.skip(f"needs the real Debian archive and PyPI; this lab uses the "
                     f"{lab_session.registries.describe()}")
