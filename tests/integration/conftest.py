@@ -55,6 +55,8 @@ def pytest_terminal_summary(terminalreporter):
     tr.section("dockslim lab: original vs rewritten (size MB, layers, build s, rebuild s)")
     for line in REGISTRIES:
         tr.write_line(f"builds used the {line}")
+    if not RESULTS:
+        return
     header = f"{'fixture':<18} {'mode':<7} {'size MB':>15} {'layers':>8} {'build s':>13} {'rebuild s':>13}  lost"
     tr.write_line(header)
 

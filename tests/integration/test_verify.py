@@ -45,7 +45,10 @@ def _verify_write(case: str, tmp_path: Path, capsys) -> tuple[int, Path, str]:
     capsys.readouterr()
     code = main(["fix", "--isolated", "--unsafe-fixes", "--verify", "--write", "--network", "host",
                  str(folder / "Dockerfile")])
-    return code, folder / "Dockerfile", capsys.readouterr().err
+    report = capsys.readouterr().err
+    with capsys.disabled():  # the report is the figure this test is run for: show it with -s
+        print(report)
+    return code, folder / "Dockerfile", report
 
 
 def _sizes(report: str) -> tuple[float, float]:
@@ -56,7 +59,6 @@ def _sizes(report: str) -> tuple[float, float]:
 
 def test_dead_weight_recommends_are_dropped_and_the_app_still_runs(real_lab, tmp_path, capsys):
     code, written, report = _verify_write("flask-apt", tmp_path, capsys)
-    print(report)
     assert code == 0, report
     text = written.read_text()
     assert "--no-install-recommends" in text
@@ -71,7 +73,6 @@ def test_dead_weight_recommends_are_dropped_and_the_app_still_runs(real_lab, tmp
 
 def test_a_recommended_package_needed_during_the_build_keeps_its_fix_out(real_lab, tmp_path, capsys):
     code, written, report = _verify_write("sdist-needs-compiler", tmp_path, capsys)
-    print(report)
     assert code == 0, report
     text = written.read_text()
     assert "--no-install-recommends" not in text
