@@ -85,7 +85,7 @@ def one(name: str, dockerfile: Path, network: str | None) -> dict:
         out["check"] = check.kind
         out["safe"] = _variant(engine, "safe", safe.text, safe.creates) if safe.changed else dict(out["original"])
         if out["safe"]["ok"]:
-            out["safe"]["smoke_same"] = engine.smoke(out["safe"]["tag"], check) == before
+            out["safe"]["smoke_same"] = engine.smoke(out["safe"]["tag"], check).summary == before.summary
             out["safe"]["lost"] = len(diff_files(engine.files(out["original"]["tag"]),
                                                  engine.files(out["safe"]["tag"])).lost)
         unsafe_options = Options(unsafe_fixes=True)
@@ -100,7 +100,8 @@ def one(name: str, dockerfile: Path, network: str | None) -> dict:
         out["verified"] = {
             "ok": not v.unverified, "mb": round((v.rewritten_size or v.original_size) / 1e6, 1),
             "seconds": round(time.monotonic() - started, 1), "builds": v.builds,
-            "smoke_same": v.rewritten_outcome == v.original_outcome if v.rewritten_outcome else None,
+            "smoke_same": (v.rewritten_outcome.summary == v.original_outcome.summary
+                           if v.rewritten_outcome else None),
             "lost": len(v.files.lost) if v.files else 0,
             "dropped": [d.fix.finding.pass_id for d in v.dropped],
         }
