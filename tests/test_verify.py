@@ -115,13 +115,13 @@ class FakeEngine:
     def __init__(self, breaks=(), weights=None, outcome=None, original_breaks=False):
         self.breaks = breaks
         self.weights = weights or {}
-        self.outcome = outcome or (lambda text: "running")
+        self.outcome = outcome or (lambda _text: "running")
         self.original_breaks = original_breaks
         self.built: list[str] = []
         self.texts: dict[str, str] = {}
         self.cleaned = False
 
-    def build(self, label: str, text: str, creates: Sequence[tuple[str, str]]) -> Built:
+    def build(self, label: str, text: str, _creates: Sequence[tuple[str, str]]) -> Built:
         self.built.append(label)
         broken = [b for b in self.breaks if b in text]
         if (label == "original" and self.original_breaks) or broken:
@@ -131,10 +131,10 @@ class FakeEngine:
         size = 100_000_000 + sum(w for word, w in self.weights.items() if word in text)
         return Built(True, tag, size)
 
-    def smoke_check(self, tag: str, verify_cmd: str | None) -> SmokeCheck:
+    def smoke_check(self, _tag: str, _verify_cmd: str | None) -> SmokeCheck:
         return SmokeCheck("default-command", ("python3", "app.py"), "python3 app.py")
 
-    def smoke(self, tag: str, check: SmokeCheck) -> Outcome:
+    def smoke(self, tag: str, _check: SmokeCheck) -> Outcome:
         return Outcome(self.outcome(self.texts[tag]))
 
     def files(self, tag: str) -> Mapping[str, Entry]:
@@ -145,7 +145,7 @@ class FakeEngine:
             files["var/lib/dpkg/info/gcc.list"] = Entry("file", 0o644, 1, "l")
         return files
 
-    def path_dirs(self, tag: str) -> tuple[str, ...]:
+    def path_dirs(self, _tag: str) -> tuple[str, ...]:
         return ("/usr/bin",)
 
     def cleanup(self) -> None:
@@ -233,7 +233,7 @@ def test_verify_with_a_context_that_does_not_exist_is_an_error(tmp_path, capsys)
     assert df.read_text() == FLASK.read_text()
 
 
-def test_verify_options_without_verify_are_an_error(tmp_path, capsys):
+def test_verify_options_without_verify_are_an_error(capsys):
     assert main(["fix", "--isolated", "--verify-cmd", "true", str(FLASK)]) == 2
     assert "go with --verify" in capsys.readouterr().err
 

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
-from ._records import dataclass, field
+from ._records import dataclass
+from .options import RunOptions
 
 CONFIG_NAMES = (".dockslim.toml", "pyproject.toml")
 CACHE_STYLES = ("cleanup", "mount")
@@ -33,6 +34,8 @@ KEYS: dict[str, tuple[str, str]] = {
                          "file's folder) matches the glob; a glob without `/` matches the file name."),
     "package-map": ("table: package -> package or list of packages",
                     "Extra Debian/Ubuntu -> Alpine package names, consulted before the built-in map."),
+    "exec-form-wrap": ("bool", ("exec-form: write a CMD/ENTRYPOINT that needs a shell as the explicit "
+                                "`[\"/bin/sh\", \"-c\", \"...\"]` Docker runs (default: false, a note).")),
 }
 
 
@@ -56,6 +59,7 @@ class Settings:
     cache_style: str | None = None
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     package_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exec_form_wrap: bool | None = None
 
     @property
     def root(self) -> Path | None:
@@ -79,26 +83,16 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class Flags:
-    """What the command line says; ``None`` (or empty) means "not given"."""
-
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    unsafe_fixes: bool | None = None
-    cache_style: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Effective:
     select: tuple[str, ...]
     ignore: tuple[str, ...]
     unsafe_fixes: bool
     cache_style: str
     package_map: tuple[tuple[str, tuple[str, ...]], ...]
+    exec_form_wrap: bool = False
 
 
-def merge(settings: Settings, flags: Flags, dockerfile: str) -> Effective:
+def merge(settings: Settings, flags: RunOptions, dockerfile: str) -> Effective:
     """Flags win: ``--select`` replaces the file's ``select`` and overrides its ignores for the
     passes it names; ``--ignore`` adds to the file's ignores; booleans and styles replace."""
     select = flags.select if flags.select else (settings.select or ())
@@ -106,7 +100,8 @@ def merge(settings: Settings, flags: Flags, dockerfile: str) -> Effective:
     ignore = tuple(dict.fromkeys(file_ignores + list(flags.ignore)))
     unsafe = flags.unsafe_fixes if flags.unsafe_fixes is not None else bool(settings.unsafe_fixes)
     style = flags.cache_style or settings.cache_style or "cleanup"
-    return Effective(tuple(select), ignore, unsafe, style, settings.package_map)
+    return Effective(tuple(select), ignore, unsafe, style, settings.package_map,
+                     bool(settings.exec_form_wrap))
 
 
 def _repository_root(start: Path) -> Path | None:
@@ -222,7 +217,10 @@ def parse(table: dict[str, Any], path: Path, known_ids: Sequence[str] = ()) -> S
         if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
             raise ConfigError(path, f"'package-map.{name}' must be a package name or a list of them")
         package_map.append((name, tuple(targets)))
-    return Settings(path, select, ignore, unsafe, style, per_path, tuple(package_map))
+    wrap = table.get("exec-form-wrap")
+    if wrap is not None and not isinstance(wrap, bool):
+        raise ConfigError(path, "'exec-form-wrap' must be true or false")
+    return Settings(path, select, ignore, unsafe, style, per_path, tuple(package_map), wrap)
 
 
 class Resolver:
@@ -238,9 +236,10 @@ class Resolver:
         if self.isolated:
             return Settings()
         if self.explicit is not None:
-            path: Path | None = Path(self.explicit)
-            if not path.is_file():
+            explicit = Path(self.explicit)
+            if not explicit.is_file():
                 raise ConfigError(self.explicit, "no such configuration file")
+            path: Path | None = explicit
         else:
             start = Path.cwd() if dockerfile == "-" else Path(os.path.abspath(dockerfile)).parent
             path = find(start)

@@ -57,7 +57,8 @@ def _sizes(report: str) -> tuple[float, float]:
     return float(m.group(1)), float(m.group(2))
 
 
-def test_dead_weight_recommends_are_dropped_and_the_app_still_runs(real_lab, tmp_path, capsys):
+@pytest.mark.usefixtures("real_lab")
+def test_dead_weight_recommends_are_dropped_and_the_app_still_runs(tmp_path, capsys):
     code, written, report = _verify_write("flask-apt", tmp_path, capsys)
     assert code == 0, report
     text = written.read_text()
@@ -71,7 +72,8 @@ def test_dead_weight_recommends_are_dropped_and_the_app_still_runs(real_lab, tmp
     assert re.search(r"Debian packages removed \(\d+\): .*\bgcc\b", report), report
 
 
-def test_a_recommended_package_needed_during_the_build_keeps_its_fix_out(real_lab, tmp_path, capsys):
+@pytest.mark.usefixtures("real_lab")
+def test_a_recommended_package_needed_during_the_build_keeps_its_fix_out(tmp_path, capsys):
     code, written, report = _verify_write("sdist-needs-compiler", tmp_path, capsys)
     assert code == 0, report
     text = written.read_text()

@@ -12,6 +12,7 @@ from dockslim.cli import main
 from dockslim.engine import resolve_passes
 from dockslim.fixer import check_text
 from dockslim.passes import Safety
+from dockslim.passes.buildcontext import MemoryContext
 from dockslim.passes.reorder_for_cache import ReorderForCache
 from dockslim.testing import assert_fix, assert_no_fix, run_fix
 from tests.cachekeys import installs_rerun, rerun_after_edit, source_file
@@ -245,6 +246,7 @@ def _harness_or_skip():
 SAFE = [c for c in POSITIVE if not c.endswith("-unsafe")]
 
 
+@pytest.mark.chroot
 @pytest.mark.parametrize("case", SAFE)
 def test_fixture_builds_the_same(case):
     _harness_or_skip()
@@ -259,6 +261,7 @@ def test_fixture_builds_the_same(case):
                           target=target)
 
 
+@pytest.mark.chroot
 def test_seed_builds_the_same_after_the_reorder_and_after_every_pass():
     _harness_or_skip()
     before = (SEED / "Dockerfile").read_text()
@@ -267,6 +270,7 @@ def test_seed_builds_the_same_after_the_reorder_and_after_every_pass():
     assert_same_behaviour(before, reordered, context_dir=SEED)
 
 
+@pytest.mark.chroot
 def test_the_harness_catches_a_reorder_that_forgets_the_manifest():
     """The stand-ins fail when a manifest they need is missing: a wrong reorder does not pass."""
     _harness_or_skip()
@@ -372,3 +376,34 @@ def test_offer_keeps_todays_copy_unchanged(tmp_path):
     content = offer.fix.creates[0][1]
     assert "# build" in content.splitlines() and "build" not in content.splitlines()
     assert "**/__pycache__" in content.splitlines() and ".dockerignore" in content.splitlines()
+
+
+# --- an in-memory build context: the pass reads the context only through its view -----------
+
+def test_in_memory_context_seed_shape():
+    context = MemoryContext({"requirement": "Django==2.1.7\n", "app.py": "print(1)\n", ".dockerignore": ".git\n"})
+    before = ("FROM python:3\nRUN mkdir /code\nADD . /code/\nWORKDIR /code\n"
+              "RUN pip install -U pip\nRUN pip install -r requirement\n")
+    after = ("FROM python:3\nRUN mkdir /code\nCOPY requirement /code/\nWORKDIR /code\n"
+             "RUN pip install -U pip\nRUN pip install -r requirement\nADD . /code/\n")
+    assert_fix(ReorderForCache, before, after, context=context)
+
+
+def test_in_memory_context_follows_requirement_includes_and_refuses_local_paths():
+    text = "FROM python:3\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    nested = MemoryContext({"requirements.txt": "-r base.txt\n", "base.txt": "flask\n", ".dockerignore": ".git\n"})
+    assert_fix(ReorderForCache, text, "FROM python:3\nWORKDIR /app\nCOPY base.txt requirements.txt ./\n"
+               "RUN pip install -r requirements.txt\nCOPY . .\n", context=nested)
+    local = MemoryContext({"requirements.txt": "./libs/x\n", ".dockerignore": ".git\n"})
+    assert_no_fix(ReorderForCache, text, context=local)
+    assert any("local path" in n for n in notes(text, local))  # type: ignore[arg-type]
+
+
+def test_in_memory_context_outputs_block_until_ignored():
+    files = {"package.json": json.dumps({"dependencies": {"a": "1"}}), "package-lock.json": "{}",
+             "node_modules/a/index.js": ""}
+    text = "FROM node\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
+    assert_no_fix(ReorderForCache, text, context=MemoryContext(files))
+    assert any("node_modules" in n for n in notes(text, MemoryContext(files)))  # type: ignore[arg-type]
+    files[".dockerignore"] = "node_modules\n"
+    assert run_fix(ReorderForCache, text, context=MemoryContext(files)).changed

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from pathlib import Path
 from typing import Iterator
 
 from .._records import dataclass
@@ -10,8 +9,7 @@ from ..syntax import Instruction
 from .base import Context, Edit, Finding, Fix, Pass, Safety, same_case
 from .buildcontext import (
     IGNORE_FILE,
-    ContextView,
-    context_view,
+    BuildContext,
     is_ignored,
     parse_ignore,
 )
@@ -140,7 +138,7 @@ class ReorderForCache(Pass):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         df = ctx.dockerfile
-        view = context_view(ctx.build_context, ctx.path)
+        view = ctx.view()
         offered = False
         final_workdir: dict[str, str | None] = {}
         for stage in df.stages():
@@ -177,7 +175,7 @@ class ReorderForCache(Pass):
 
     # -- the reorder ---------------------------------------------------------------------------
 
-    def _reorder(self, ctx: Context, view: ContextView | None, copy: _Copy,
+    def _reorder(self, ctx: Context, view: BuildContext | None, copy: _Copy,
                  following: tuple[Instruction, ...], workdir: str | None, env: dict[str, str],
                  shell_changed: bool, made_dirs: frozenset[str]) -> Iterator[Finding]:
         ins = copy.ins
@@ -190,7 +188,7 @@ class ReorderForCache(Pass):
                            f"dependency install at line {first.start_line} left alone: {reason}",
                            start, end, note=True)
 
-        refusal = _copy_refusal(copy, workdir)
+        refusal = _copy_refusal(copy)
         if refusal:
             if installs:
                 yield note(refusal)
@@ -243,7 +241,7 @@ class ReorderForCache(Pass):
             yield note(stop)  # a later install stays behind the copy
         yield self._fix(ctx, copy, moved, needs, made_dirs)
 
-    def _run_needs(self, run: Instruction, view: ContextView, copy: _Copy, cwd: str | None,
+    def _run_needs(self, run: Instruction, view: BuildContext, copy: _Copy, cwd: str | None,
                    env: dict[str, str], crossed: list[Instruction], shell_changed: bool) -> Needs:
         if shell_changed:
             raise Refusal("a SHELL instruction changes how RUN runs")
@@ -275,7 +273,7 @@ class ReorderForCache(Pass):
             raise Refusal("the build context is unknown")
         return analyse_run(script, view, copy.folder, cwd, visible)
 
-    def _late_copy_problem(self, view: ContextView, needs: Needs) -> str:
+    def _late_copy_problem(self, view: BuildContext, needs: Needs) -> str:
         for out in sorted(needs.outputs):
             found = view.copied_under(out)
             if found:
@@ -329,7 +327,7 @@ class ReorderForCache(Pass):
 
     # -- the .dockerignore offer ---------------------------------------------------------------
 
-    def _offer_ignore(self, ctx: Context, view: ContextView, ins: Instruction) -> Finding:
+    def _offer_ignore(self, ctx: Context, view: BuildContext, ins: Instruction) -> Finding:
         copied = view.files()
         ecosystems = [e for e, names in _ECOSYSTEM_FILES.items()
                       if any(n in copied for n in names)
@@ -400,7 +398,7 @@ def _broad_copy(ins: Instruction, workdir: str | None) -> _Copy | None:
     return _Copy(ins, dest, folder or "")
 
 
-def _copy_refusal(copy: _Copy, workdir: str | None) -> str:
+def _copy_refusal(copy: _Copy) -> str:
     ins = copy.ins
     bad = [f.raw for f in ins.flags if f.name not in _COPY_FLAGS]
     if bad:
@@ -418,10 +416,5 @@ def _copy_refusal(copy: _Copy, workdir: str | None) -> str:
 
 
 def _context_relative(ctx: Context) -> str | None:
-    if ctx.path in ("-", "") or ctx.build_context is None:
-        return None
-    try:
-        rel = Path(ctx.path).resolve().relative_to(ctx.build_context.resolve())
-    except ValueError:
-        return None
-    return rel.as_posix()
+    view = ctx.view()
+    return view.relative_path(ctx.path) if view is not None else None
