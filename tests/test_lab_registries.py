@@ -3,7 +3,7 @@ layer carries, and the loopback mirror's configuration."""
 
 from __future__ import annotations
 
-from . import lab
+from tests.integration import lab
 
 
 def test_source_uris_reads_one_line_and_deb822_sources():
