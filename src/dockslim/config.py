@@ -149,6 +149,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
+        data = path.read_bytes()
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(path, f"line {line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
+                                "TOML files are UTF-8") from None
     except OSError as exc:
         raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
 
@@ -182,10 +187,15 @@ def _id_list(value: Any, key: str, path: Path, known_ids: Sequence[str]) -> tupl
         raise ConfigError(path, f"'{key}' must be a list of pass ids")
     ids = tuple(v.strip() for v in value if v.strip())
     if known_ids:
+        from .engine import expand_ids  # ALL and hadolint codes (DL3059) are names too
+
         for pid in ids:
             if pid not in known_ids:
-                raise ConfigError(path, f"unknown pass id '{pid}' in '{key}'{_suggest(pid, known_ids)}; "
-                                        "see `dockslim rules`")
+                try:
+                    expand_ids([pid])
+                except ValueError:
+                    raise ConfigError(path, f"unknown pass id '{pid}' in '{key}'{_suggest(pid, known_ids)}; "
+                                            "see `dockslim rules`") from None
     return ids
 
 
@@ -237,6 +247,9 @@ class Resolver:
             return Settings()
         if self.explicit is not None:
             explicit = Path(self.explicit)
+            if explicit.is_dir():
+                raise ConfigError(self.explicit, "is a folder: --config takes a file "
+                                                 "(.dockslim.toml, or pyproject.toml with [tool.dockslim])")
             if not explicit.is_file():
                 raise ConfigError(self.explicit, "no such configuration file")
             path: Path | None = explicit

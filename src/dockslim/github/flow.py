@@ -162,7 +162,7 @@ def run_review(options: RunOptions, *, repo: str | None = None, pr: int | None =
                base: str | None = None, dry_run: bool = False, api_url: str | None = None,
                root: str = ".") -> int:
     """``dockslim github review``: the pull request (from the flags, else the Actions environment),
-    fixed with ``options``, reviewed once; the exit code. Token: $GITHUB_TOKEN."""
+    fixed with ``options``, reviewed once; the exit code. Token: $GITHUB_TOKEN, else $GH_TOKEN."""
     import json
 
     from ..commands import Planner
@@ -173,10 +173,10 @@ def run_review(options: RunOptions, *, repo: str | None = None, pr: int | None =
     planner = Planner(options)
     repo = repo or os.environ.get("GITHUB_REPOSITORY") or None
     pr = pr if pr is not None else pr_from_event()
-    token = os.environ.get("GITHUB_TOKEN") or None
+    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or None  # GH_TOKEN: the gh CLI's name
     needs_api = not dry_run or base is None
     if needs_api and not dry_run and not token:
-        error("GITHUB_TOKEN is not set: a token with `pull-requests: write` is needed to post a review "
+        error("GITHUB_TOKEN (or GH_TOKEN) is not set: a token with `pull-requests: write` is needed to post a review "
               "(or use --dry-run)")
         return int(ExitCode.ERROR)
     if needs_api and (not repo or pr is None):
