@@ -138,7 +138,7 @@ def test_a_422_moves_the_suggestions_into_the_body(github, checkout, capsys, mon
 
 def test_missing_token_is_a_clear_error(github, checkout, capsys, monkeypatch):
     code, _, err = review(github, checkout, capsys, monkeypatch, token=None)
-    assert code == 2 and "GITHUB_TOKEN is not set" in err
+    assert code == 2 and "GITHUB_TOKEN (or GH_TOKEN) is not set" in err
     assert github.requests == []
 
 

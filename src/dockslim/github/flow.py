@@ -42,7 +42,11 @@ def changed_from_git(base: str, root: Path) -> list[ChangedFile]:
     except OSError as exc:
         raise GitHubError(f"cannot run git: {exc}") from None
     if proc.returncode != 0:
-        raise GitHubError(f"`git diff {base}...HEAD` failed: {proc.stderr.strip() or proc.returncode}")
+        # One line: outside a repository git adds ~100 lines of `git diff --no-index` usage.
+        first = next((line.strip() for line in proc.stderr.splitlines() if line.strip()), str(proc.returncode))
+        if "not a git repository" in proc.stderr.lower():
+            first = f"{root} is not a git repository (--root names the pull request's checkout)"
+        raise GitHubError(f"`git diff {base}...HEAD` failed: {first}")
     return parse_git_diff(proc.stdout)
 
 
