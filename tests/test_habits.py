@@ -134,6 +134,7 @@ def test_discovery_honours_gitignore_in_a_git_repository(repo):
     found_sub = discover(["svc"])
     assert found_sub == ["svc/api/Dockerfile", "svc/new/Dockerfile", "svc/web/Dockerfile"]
     assert discover(["generated/Dockerfile"]) == ["generated/Dockerfile"]  # named: always read
+    assert discover(["generated"]) == ["generated/Dockerfile"]  # a named folder git ignores as a whole
 
 
 def test_discovery_exclude_and_extend_exclude(tmp_path, capsys):

@@ -95,8 +95,14 @@ class Effective:
 def merge(settings: Settings, flags: RunOptions, dockerfile: str) -> Effective:
     """Flags win: ``--select`` replaces the file's ``select`` and overrides its ignores for the
     passes it names; ``--ignore`` adds to the file's ignores; booleans and styles replace."""
+    from .engine import expand_ids  # pass ids, hadolint codes (DL3059), ALL
+
     select = flags.select if flags.select else (settings.select or ())
-    file_ignores = [i for i in settings.ignore + settings.ignores_for(dockerfile) if i not in flags.select]
+    # A pass --select names (by id or hadolint code; ALL names none in particular) runs even if the
+    # file ignores it.
+    named = set(expand_ids([n for n in flags.select if n.upper() != "ALL"]))
+    file_ignores = [i for i in settings.ignore + settings.ignores_for(dockerfile)
+                    if not set(expand_ids([i])) <= named]
     ignore = tuple(dict.fromkeys(file_ignores + list(flags.ignore)))
     unsafe = flags.unsafe_fixes if flags.unsafe_fixes is not None else bool(settings.unsafe_fixes)
     style = flags.cache_style or settings.cache_style or "cleanup"

@@ -142,7 +142,7 @@ def discover(paths: list[str], exclude: tuple[str, ...] | None = None,
             continue
         listed = _git_files(p) if use_git else None
         found: list[str] = []
-        if listed is not None:
+        if listed:  # a folder git lists nothing in (all ignored, or not yet added) is walked: it was named
             for rel in listed:
                 parts = tuple(rel.replace(os.sep, "/").split("/"))
                 if is_dockerfile_name(parts[-1]) and not _excluded(parts, patterns) \
