@@ -32,7 +32,7 @@ class Applied:
 
     finding: Finding
     round: int
-    line: int  # line in the text of that round (round 0 = the file on disk)
+    line: int  # line of the file on disk (a later round's position mapped back through the edits)
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ class FixResult:
         return self.text != self.original
 
 
-def run_passes(ctx: Context, passes: Sequence[Pass]) -> list[Finding]:
+def run_passes(ctx: Context, passes: Sequence[Pass], raw: list[Finding] | None = None) -> list[Finding]:
+    """The passes' findings, suppressions applied; ``raw`` (when given) receives them before."""
     findings: list[Finding] = []
     options = ctx.options
     for p in passes:
@@ -57,6 +58,8 @@ def run_passes(ctx: Context, passes: Sequence[Pass]) -> list[Finding]:
         if p.advisory and not (options.unsafe_fixes or p.id in options.explicit):
             found = (replace(f, note=True) for f in found)
         findings.extend(found)
+    if raw is not None:
+        raw.extend(findings)
     findings = suppress.apply(ctx.dockerfile, findings)  # before any fix is chosen: every output agrees
     findings.sort(key=lambda f: (f.start, f.end, f.pass_id))
     return findings
@@ -119,6 +122,36 @@ class _Taken:
             self.blocks.insert(i, block)
 
 
+class _EditMap:
+    """Positions in the text after one round's edits -> positions in the text before them.
+
+    A position inside a replacement maps to where that replacement starts; one after it moves by the
+    length change of the edits before it. A bisect per lookup: no scan over the edits."""
+
+    def __init__(self, edits: Iterable[Edit]) -> None:
+        self.new_starts: list[int] = []
+        self.new_ends: list[int] = []
+        self.old_starts: list[int] = []
+        self.old_ends: list[int] = []
+        delta = 0
+        for e in sorted(edits):
+            self.new_starts.append(e.start + delta)
+            self.new_ends.append(e.start + delta + len(e.text))
+            self.old_starts.append(e.start)
+            self.old_ends.append(e.end)
+            delta += len(e.text) - (e.end - e.start)
+
+    def back(self, pos: int) -> int:
+        import bisect
+
+        k = bisect.bisect_right(self.new_starts, pos) - 1
+        if k < 0:
+            return pos
+        if pos < self.new_ends[k]:
+            return self.old_starts[k]
+        return self.old_ends[k] + (pos - self.new_ends[k])
+
+
 def _select(findings: list[Finding], options: Options, order: dict[str, int],
             created: dict[str, str] | None = None) -> list[Finding]:
     """Non-overlapping applicable fixes; on overlap the pass earlier in the registry wins."""
@@ -154,6 +187,8 @@ def fix_text(
     applied: list[Applied] = []
     created: dict[str, str] = {}
     source = text
+    on_disk = current  # the file as read: every Applied.line is a line of it
+    maps: list[_EditMap] = []  # one per round applied, to map later rounds' positions back
     for round_no in range(MAX_ITERATIONS + 1):
         findings = run_passes(ctx, passes)
         if first_findings is None:
@@ -171,10 +206,14 @@ def fix_text(
             raise FixError(f"every fix of this round produced an unparsable file ({ids})")
         new_source, new_tree, kept = verified
         for f in sorted(kept, key=lambda f: f.start):
-            applied.append(Applied(f, round_no, current.position(f.start)[0]))
+            offset = f.start
+            for back in reversed(maps):
+                offset = back.back(offset)
+            applied.append(Applied(f, round_no, on_disk.position(offset)[0]))
             for path, content in f.fix.creates:  # type: ignore[union-attr]
                 created.setdefault(path, content)
         carry_over(current, new_tree)
+        maps.append(_EditMap(e for f in kept for e in f.fix.edits))  # type: ignore[union-attr]
         source, current = new_source, new_tree
         ctx = replace(ctx, dockerfile=current)
     raise AssertionError("unreachable")  # pragma: no cover
