@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .add_to_copy import AddToCopy
 from .alpine_base import AlpineBase
+from .build_deps import BuildDeps
 from .base import Context, Edit, Finding, Fix, Options, Pass, Safety
 from .cache_cleanup import CacheCleanup
 from .maintainer_to_label import MaintainerToLabel
@@ -16,6 +17,7 @@ REGISTRY: tuple[type[Pass], ...] = (
     AddToCopy,
     MergeRuns,
     CacheCleanup,
+    BuildDeps,  # after cache-cleanup and merge-runs: it joins the install and build RUNs as merge-runs does
     AlpineBase,  # last: unsafe by nature, switches the base image
 )
 
