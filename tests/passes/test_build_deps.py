@@ -82,21 +82,21 @@ def test_apk_build_packages_split_from_runtime_ones():
 
 
 @pytest.mark.parametrize("text,why", [
-    ("FROM debian:bookworm\nRUN apt-get update && apt-get install -y build-essential && make -C /src\n"
-     "CMD [\"make\", \"run\"]\n", "the image runs `make` at start"),
-    ("FROM node:20\nRUN apt-get update && apt-get install -y python3 make g++ && npm ci\n"
-     "CMD npm install && node-gyp rebuild && node .\n", "the image runs `npm install` at start"),
+    (("FROM debian:bookworm\nRUN apt-get update && apt-get install -y build-essential && make -C /src\n"
+     "CMD [\"make\", \"run\"]\n"), "the image runs `make` at start"),
+    (("FROM node:20\nRUN apt-get update && apt-get install -y python3 make g++ && npm ci\n"
+     "CMD npm install && node-gyp rebuild && node .\n"), "the image runs `npm install` at start"),
     ("FROM debian:bookworm\nRUN apt-get update && apt-get install -y gcc\nCOPY . /src\nRUN make -C /src\n",
      "`COPY` on line 3 stands between"),
-    ("FROM debian:bookworm AS base\nRUN apt-get update && apt-get install -y gcc && make\n"
-     "FROM base\nRUN gcc -o /x x.c\n", "is built from this one and runs `gcc`"),
+    (("FROM debian:bookworm AS base\nRUN apt-get update && apt-get install -y gcc && make\n"
+     "FROM base\nRUN gcc -o /x x.c\n"), "is built from this one and runs `gcc`"),
     ("FROM debian:bookworm\nRUN apt-get update && apt-get install -y gcc\n", "nothing in this stage is seen building"),
     ("FROM debian:bookworm\nRUN apt-get update && apt-get install -y $BUILD_PKGS gcc && make\n",
      "the package list is not literal"),
     ("FROM debian:bookworm\nRUN apt-get install -y gcc && make && eval \"$X\"\n", "cannot be analysed"),
     ("FROM fedora:40\nRUN dnf install -y gcc python3-devel && pip install psutil\n", "dnf is not yet"),
-    ("FROM debian:bookworm\nRUN --mount=type=cache,target=/root/.cache apt-get update && apt-get install -y gcc"
-     " && make\n", "RUN flags"),
+    (("FROM debian:bookworm\nRUN --mount=type=cache,target=/root/.cache apt-get update && apt-get install -y gcc"
+     " && make\n"), "RUN flags"),
 ])
 def test_left_alone_with_a_note(text, why):
     assert_no_fix(BuildDeps, text, unsafe=True)
@@ -129,3 +129,9 @@ def test_no_build_packages_no_finding():
     text = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl && make\n"
     assert_no_fix(BuildDeps, text, unsafe=True)
     assert not list(BuildDeps().check(Context(parse(text))))
+
+
+def test_the_documented_example_is_what_the_pass_writes():
+    import re
+    before, after = re.findall(r"```dockerfile\n(.*?)```", BuildDeps.documentation(), re.DOTALL)[:2]
+    fix("FROM debian:bookworm\n" + before, "FROM debian:bookworm\n" + after)

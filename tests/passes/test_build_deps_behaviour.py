@@ -57,8 +57,8 @@ def test_go_fixture_notes_the_multi_stage_rewrite():
 JOINS = [
     (FIXTURES / "split-runs" / "Dockerfile").read_text(),
     "FROM debian:bookworm\nRUN apt-get update && apt-get install -y gcc\nRUN cd /usr/src && make && make install\n",
-    "FROM debian:bookworm\nRUN apt-get update; apt-get install -y gcc make\nRUN make -C /src || true\n"
-    "RUN pip install x\n",
+    ("FROM debian:bookworm\nRUN apt-get update; apt-get install -y gcc make\nRUN make -C /src || true\n"
+    "RUN pip install x\n"),
 ]
 
 

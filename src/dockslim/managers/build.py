@@ -135,7 +135,7 @@ def runs_a_script(cmd: Command) -> str | None:
     name = cmd.name
     if name is None:
         return None
-    if name.startswith("./") or name.startswith("../"):
+    if name.startswith(("./", "../")):
         return f"`{name}`"
     if cmd.basename in ("sh", "bash", "dash", "ash") and len(cmd.argv) > 1:
         first = cmd.argv[1].value

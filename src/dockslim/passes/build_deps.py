@@ -2,9 +2,23 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterator
+from typing import ClassVar
 
-from ..managers import APK, APT, Family, PackageInstall, package_installs, package_removals
-from ..managers.build import ARTEFACT_ROOTS, TOOLCHAIN_WEIGHT, kept_runtimes, runs_a_script, toolchain_use
+from ..managers import (
+    APK,
+    APT,
+    Family,
+    PackageInstall,
+    package_installs,
+    package_removals,
+)
+from ..managers.build import (
+    ARTEFACT_ROOTS,
+    TOOLCHAIN_WEIGHT,
+    kept_runtimes,
+    runs_a_script,
+    toolchain_use,
+)
 from ..syntax import Dockerfile, Instruction, Stage
 from ..syntax.shell import Script, parse_shell
 from .base import Context, Edit, Finding, Fix, Pass, Safety
@@ -59,21 +73,30 @@ class BuildDeps(Pass):
 
     ## Example
     ```dockerfile
-    RUN apt-get update && apt-get install -y gcc python3-dev python3-pip \\
+    RUN apt-get update && apt-get install -y --no-install-recommends gcc python3-dev python3-pip \\
         && pip install --break-system-packages psutil
     ```
     becomes
     ```dockerfile
     RUN savedAptMark="$(apt-mark showmanual)" && savedAptAuto="$(apt-mark showauto)" \\
-        && apt-get update && apt-get install -y gcc python3-dev python3-pip \\
+        && apt-get update && apt-get install -y --no-install-recommends gcc python3-dev python3-pip \\
         && pip install --break-system-packages psutil \\
         && apt-mark auto '.*' > /dev/null \\
         && { [ -z "$savedAptMark$savedAptAuto" ] || apt-mark manual $savedAptMark $savedAptAuto > /dev/null; } \\
-        && apt-mark manual python3-pip python3 > /dev/null \\
-        && { find /usr/local /opt /root/.local -type f ... -exec ldd '{}' ';' ... | xargs -r apt-mark manual > /dev/null; } \\
-        && apt-get purge -y --auto-remove \\
+        && apt-mark manual python3 python3-pip > /dev/null \\
+        && { find /usr/local /opt /root/.local -type f \\( -perm /111 -o -name '*.so*' \\) -exec ldd '{}' ';' 2>/dev/null \\
+            | awk '/=>/ { so = $(NF-1); if (index(so, "/usr/local/") == 1) { next }; gsub("^/(usr/)?", "", so); printf "*%s\\n", so }' \\
+            | sort -u | xargs -r dpkg-query --search 2>/dev/null \\
+            | awk 'sub(":$", "", $1) { print $1 }' | sort -u | xargs -r apt-mark manual > /dev/null; } \\
+        && apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false \\
         && { [ -z "$savedAptAuto" ] || apt-mark auto $savedAptAuto > /dev/null; }
     ```
+    (`savedAptAuto` goes beyond docker-library's idiom: packages installed before the RUN keep
+    their auto/manual marks and are never purged.) The idioms are docker-library's:
+    https://github.com/docker-library/python/blob/master/3.12/slim-bookworm/Dockerfile (apt),
+    https://github.com/docker-library/python/blob/master/3.12/alpine3.23/Dockerfile (apk),
+    https://github.com/docker-library/redis/blob/master/7.0/debian/Dockerfile
+    (`[ -z "$savedAptMark" ] || apt-mark manual $savedAptMark`).
 
     ## Fix safety
     Unsafe: it removes packages. Everything installed before the RUN is kept (its marks are
@@ -90,7 +113,7 @@ class BuildDeps(Pass):
     id = "build-deps"
     summary = "Compilers and -dev headers are purged in the RUN that installed them and built with them"
     safety = Safety.UNSAFE
-    hadolint: tuple[str, ...] = ()  # no hadolint rule covers build dependencies
+    hadolint: ClassVar[tuple[str, ...]] = ()  # no hadolint rule covers build dependencies
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         return _Checker(ctx, self.id).run()
@@ -285,9 +308,13 @@ class _Checker:
             yield self._note(ins, f"{what}: left installed, this RUN cannot be rewritten: {why}")
             return
         roots = self._roots(stage, k0)
+        edits: list[Edit] | None
         if family is APT:
             edits = self._apt(ins, script, installs, kept, roots)
             how = "apt-get purge --auto-remove after the build"
+            if not _no_recommends(script):
+                how += ("; the install takes recommended packages, so what the kept packages recommend stays: "
+                        "`--no-install-recommends` lets more go")
         else:
             edits = self._apk(ins, script, installs, roots)
             if edits is None:
@@ -335,8 +362,7 @@ class _Checker:
         at = file_start(ins, first.start)
         prefix = (f'savedAptMark="$(apt-mark showmanual)" && savedAptAuto="$(apt-mark showauto)" '
                   f"{esc}{nl}{ind}&& ")
-        no_recommends = all(inv.invocation.has_flag("--no-install-recommends")
-                            for inv in package_installs(script) if inv.invocation.family is APT)
+        no_recommends = _no_recommends(script)
         more = f" {esc}{nl}{ind}    "
         statements = [
             "apt-mark auto '.*' > /dev/null",
@@ -397,8 +423,8 @@ class _Checker:
             virtuals.append(name)
         more = f" {self.df.escape}{self.df.newline}{self.indent}    "
         statements = [
-            f"runDeps=\"$(scanelf --needed --nobanner --format '%n#p' --recursive {' '.join(roots)} 2>/dev/null"
-            f"{more}| tr ',' '\\n' | sort -u{more}| {_SCANELF_AWK})\"",
+            (f"runDeps=\"$(scanelf --needed --nobanner --format '%n#p' --recursive {' '.join(roots)} 2>/dev/null"
+            f"{more}| tr ',' '\\n' | sort -u{more}| {_SCANELF_AWK})\""),
             '{ [ -z "$runDeps" ] || apk add --no-cache --no-network --virtual .run-deps $runDeps; }',
             f"apk del --no-network {' '.join(virtuals)}",
         ]
@@ -408,6 +434,12 @@ class _Checker:
 
     def _note(self, ins: Instruction, message: str) -> Finding:
         return Finding(self.id, message, ins.keyword_start, ins.keyword_start + len(ins.keyword), note=True)
+
+
+def _no_recommends(script: Script) -> bool:
+    """Every apt install of the RUN leaves recommended packages out: none of them can be lost."""
+    return all(inv.invocation.has_flag("--no-install-recommends")
+               for inv in package_installs(script, (APT,)))
 
 
 def _plain_path(path: str) -> bool:
