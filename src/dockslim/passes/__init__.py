@@ -7,8 +7,10 @@ from .alpine_base import AlpineBase
 from .build_deps import BuildDeps
 from .base import Context, Edit, Finding, Fix, Options, Pass, Safety
 from .cache_cleanup import CacheCleanup
+from .exec_form import ExecForm
 from .maintainer_to_label import MaintainerToLabel
 from .merge_runs import MergeRuns
+from .pinned_base import PinnedBase
 from .reorder_for_cache import ReorderForCache
 
 REGISTRY: tuple[type[Pass], ...] = (
@@ -18,6 +20,8 @@ REGISTRY: tuple[type[Pass], ...] = (
     MergeRuns,
     CacheCleanup,
     BuildDeps,  # after cache-cleanup and merge-runs: it joins the install and build RUNs as merge-runs does
+    ExecForm,
+    PinnedBase,  # before alpine-base: `FROM python` is pinned first, then mapped to `python:3.14-alpine`
     AlpineBase,  # last: unsafe by nature, switches the base image
 )
 

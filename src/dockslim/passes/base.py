@@ -82,6 +82,8 @@ class Options:
     # extra Debian/Ubuntu -> Alpine package names from configuration (``package-map``)
     package_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
     explicit: frozenset[str] = frozenset()  # pass ids the user selected by name (flag or config)
+    # exec-form: a CMD/ENTRYPOINT that needs a shell becomes ["/bin/sh", "-c", "..."] (exec-form-wrap)
+    exec_form_wrap: bool = False
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,11 @@ def _parse(body: str) -> Script:
     return parse_shell(body)
 
 
+def parse_body(body: str) -> Script:
+    """Any shell command line (a RUN body, a shell-form CMD/ENTRYPOINT), parsed once per text."""
+    return _parse(body)
+
+
 def run_script(ins: Instruction) -> Script | None:
     """The parsed shell body of a shell-form RUN (None for exec form, heredocs, other keywords)."""
     target = ins.effective
