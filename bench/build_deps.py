@@ -30,10 +30,10 @@ LABEL = "dockslim.builddeps=1"
 
 
 def _run(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, text=True, capture_output=True)
+    return subprocess.run(args, cwd=cwd, text=True, capture_output=True, check=False)
 
 
-def _with_ca(text: str, ca: str) -> str:
+def _with_ca(text: str) -> str:
     lines = text.splitlines(keepends=True)
     at = next(i for i, line in enumerate(lines) if line.upper().startswith("FROM "))
     lines.insert(at + 1, "COPY host-ca.crt /usr/local/share/host-ca.crt\nENV PIP_CERT=/usr/local/share/host-ca.crt\n")
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.host_ca:
                 shutil.copy(args.host_ca, work / "host-ca.crt")
                 df = work / "Dockerfile"
-                df.write_text(_with_ca(df.read_text(), "host-ca.crt"))
+                df.write_text(_with_ca(df.read_text()))
             if name in LEFT_ALONE:
                 check = _run(dockslim + ["check", "--select", "build-deps", "Dockerfile"], cwd=work)
                 note = " ".join(line for line in check.stdout.splitlines() if "build-deps" in line)

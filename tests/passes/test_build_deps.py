@@ -121,6 +121,14 @@ def test_go_binary_built_and_shipped_gets_a_multi_stage_note():
     assert any("multi-stage build" in m for m in notes(text))
 
 
+def test_venv_built_with_compilers_gets_a_multi_stage_note():
+    text = ("FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev "
+            "&& python -m venv /venv && /venv/bin/pip install psycopg2\n")
+    assert any("virtualenv is built with compilers" in m for m in notes(text))
+    plain = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc && pip install psycopg2\n"
+    assert not any("virtualenv" in m for m in notes(plain))
+
+
 def test_not_applied_without_unsafe_fixes():
     assert_no_fix(BuildDeps, "FROM debian:bookworm\nRUN apt-get update && apt-get install -y gcc && make\n")
 

@@ -201,12 +201,17 @@ class _Checker:
                              "same family, `COPY --from=builder` of the binary only) would leave the whole "
                              "toolchain out")
         group = instrs[k0:last + 1]
+        if final and self._makes_venv(group):
+            yield self._note(ins0, "a virtualenv is built with compilers in the image that runs it: a multi-stage "
+                             "build (build the venv in a builder stage, `COPY --from=builder` the venv folder into "
+                             "a final stage FROM the same Python image) ships neither compilers nor headers")
         between = [i for i in group if i.cmd != "RUN"]
         if between:
             ins = between[0]
             yield self._note(ins0, f"{what}: the build (line {instrs[last].start_line}) is not in the RUN that "
                              f"installs them, and `{ins.keyword}` on line {ins.start_line} stands between: they "
-                             "cannot be one RUN without changing order; install, build and purge in one RUN")
+                             "cannot be one RUN without changing order; install, build and purge in one RUN (e.g. move the "
+                             f"`{ins.keyword}` above the install when the install does not touch what it brings)")
             return
         if len(group) > 1:
             yield from self._merge(group, what)
@@ -262,6 +267,18 @@ class _Checker:
             if use is not None and use not in out:
                 out.append(use)
         return out
+
+    @staticmethod
+    def _makes_venv(group: tuple[Instruction, ...]) -> bool:
+        """A RUN of ``group`` creates a virtualenv (``python -m venv``, ``virtualenv``, ``uv venv``)."""
+        for ins in group:
+            script = run_script(ins) if ins.cmd == "RUN" else None
+            for cmd in script.commands if script is not None else ():
+                args = [w.value for w in cmd.argv]
+                if cmd.basename == "virtualenv" or args[:2] == ["uv", "venv"] or (
+                        (cmd.basename or "").startswith("python") and args[1:3] == ["-m", "venv"]):
+                    return True
+        return False
 
     # ------------------------------------------------------------ the rewrites
 
