@@ -143,3 +143,12 @@ def test_the_documented_example_is_what_the_pass_writes():
     import re
     before, after = re.findall(r"```dockerfile\n(.*?)```", BuildDeps.documentation(), re.DOTALL)[:2]
     fix("FROM debian:bookworm\n" + before, "FROM debian:bookworm\n" + after)
+
+
+def test_messages_name_the_packages_and_the_expected_saving():
+    compiler = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y gcc libpq-dev && make\n"
+    headers = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y libpq-dev pkg-config && make\n"
+    (a,) = [f for f in BuildDeps().check(Context(parse(compiler))) if f.fix]
+    (b,) = [f for f in BuildDeps().check(Context(parse(headers))) if f.fix]
+    assert "gcc, libpq-dev" in a.message and a.saving == "~150-300 MB"
+    assert "libpq-dev, pkg-config" in b.message and b.saving == "~1-50 MB"

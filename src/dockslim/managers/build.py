@@ -106,6 +106,18 @@ ARTEFACT_ROOTS: tuple[str, ...] = ("/usr/local", "/opt", "/root/.local")
 # https://packages.debian.org/bookworm/gcc-12 and its dependencies); Alpine's build-base ~200 MB.
 TOOLCHAIN_WEIGHT = "~150-300 MB"
 TOOLCHAIN_WEIGHT_SOURCE = "https://packages.debian.org/bookworm/build-essential"
+# The packages that bring a compiler (the weight above); without one, only headers and build tools
+# go: a -dev package is ~0.1-20 MB installed (libpq-dev 0.5 MB, libssl-dev 12 MB, python3.11-dev with
+# libpython3.11-dev ~25 MB: https://packages.debian.org/bookworm/libssl-dev).
+COMPILER_PACKAGES = frozenset({"build-essential", "build-base", "gcc", "g++", "gcc-c++", "clang", "cpp"})
+HEADERS_WEIGHT = "~1-50 MB"
+
+
+def expected_saving(packages: list[str]) -> str:
+    """A typical saving for purging ``packages``, for messages."""
+    if any(p in COMPILER_PACKAGES or re.match(r"^(gcc|g\+\+|clang)-\d+\Z", p) for p in packages):
+        return TOOLCHAIN_WEIGHT
+    return HEADERS_WEIGHT
 
 
 def toolchain_use(cmd: Command) -> str | None:
@@ -153,5 +165,16 @@ def kept_runtimes(package: str) -> tuple[str, ...]:
     return ()
 
 
-__all__ = ["ARTEFACT_ROOTS", "BUILDING_FAMILIES", "DEV_RUNTIMES", "TOOLCHAIN_COMMANDS", "TOOLCHAIN_WEIGHT",
-           "kept_runtimes", "runs_a_script", "toolchain_use"]
+__all__ = [
+    "ARTEFACT_ROOTS",
+    "BUILDING_FAMILIES",
+    "COMPILER_PACKAGES",
+    "DEV_RUNTIMES",
+    "HEADERS_WEIGHT",
+    "TOOLCHAIN_COMMANDS",
+    "TOOLCHAIN_WEIGHT",
+    "expected_saving",
+    "kept_runtimes",
+    "runs_a_script",
+    "toolchain_use",
+]

@@ -14,7 +14,7 @@ from ..managers import (
 )
 from ..managers.build import (
     ARTEFACT_ROOTS,
-    TOOLCHAIN_WEIGHT,
+    expected_saving,
     kept_runtimes,
     runs_a_script,
     toolchain_use,
@@ -339,10 +339,11 @@ class _Checker:
                                  "in a way the rewrite cannot split (or names a --virtual it never deletes)")
                 return
             how = "apk del .build-deps after the build"
-        message = (f"purge the build packages {what} ({how}; the runtime libraries the built files link to "
-                   f"are kept), typically {TOOLCHAIN_WEIGHT} for a compiler toolchain")
+        saving = expected_saving(build)
+        message = (f"purge the build packages {what} and what only they pulled in ({how}; the runtime libraries "
+                   f"the built files link to are kept): typically {saving}")
         yield Finding(self.id, message, ins.keyword_start, ins.end, Fix(tuple(sorted(edits)), Safety.UNSAFE),
-                      saving=TOOLCHAIN_WEIGHT)
+                      saving=saving)
 
     def _roots(self, stage: Stage, k0: int) -> list[str]:
         roots = list(ARTEFACT_ROOTS)
