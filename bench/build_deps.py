@@ -8,7 +8,8 @@ imports the compiled extension and prints its file). For each: the fixture is co
 temporary folder, rewritten with ``dockslim fix --unsafe-fixes --ignore alpine-base --write``
 (alpine-base would switch to an Alpine image, which this engine cannot pull), both versions are
 built with ``docker build --network host`` (labelled ``dockslim.builddeps=1``), sized with
-``docker image inspect`` and run; the table row is printed in Markdown. ``--host-ca`` copies a CA
+``docker image inspect`` and run; the table row is printed in Markdown (``--base-image`` builds
+both from another local image). ``--host-ca`` copies a CA
 bundle into the image and points pip at it (for a network that intercepts TLS). Fixtures left
 alone on purpose (the toolchain is needed) are reported with dockslim's note, without building.
 """
@@ -52,6 +53,8 @@ def _build(folder: Path, tag: str) -> tuple[int, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--host-ca", help="CA bundle to copy into the images for pip")
+    parser.add_argument("--base-image", help="build FROM this image instead of the fixture's (e.g. an image id "
+                        "when the lab's debian:bookworm tag is being rebuilt)")
     parser.add_argument("projects", nargs="*", default=list(BUILT + LEFT_ALONE))
     args = parser.parse_args(argv)
     dockslim = [sys.executable, "-m", "dockslim"]
@@ -62,15 +65,18 @@ def main(argv: list[str] | None = None) -> int:
             work = Path(tmp) / name
             shutil.copytree(FIXTURES / name, work)
             (work / "Dockerfile.expected").unlink(missing_ok=True)
-            if args.host_ca:
-                shutil.copy(args.host_ca, work / "host-ca.crt")
-                df = work / "Dockerfile"
-                df.write_text(_with_ca(df.read_text()))
+            df = work / "Dockerfile"
             if name in LEFT_ALONE:
                 check = _run(dockslim + ["check", "--select", "build-deps", "Dockerfile"], cwd=work)
                 note = " ".join(line for line in check.stdout.splitlines() if "build-deps" in line)
                 print(f"| {name} | - | - | left alone | {note} |")
                 continue
+            if args.host_ca:
+                shutil.copy(args.host_ca, work / "host-ca.crt")
+                df.write_text(_with_ca(df.read_text()))
+            if args.base_image:
+                df.write_text("".join(f"FROM {args.base_image}\n" if line.upper().startswith("FROM ") else line
+                                      for line in df.read_text().splitlines(keepends=True)))
             before = _build(work, f"dockslim-builddeps/{name}:before")
             fixed = _run(dockslim + ["fix", "--unsafe-fixes", "--ignore", "alpine-base", "--write", "Dockerfile"],
                          cwd=work)
@@ -79,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             after = _build(work, f"dockslim-builddeps/{name}:after")
             smaller = 1 - after[0] / before[0]
             print(f"| {name} | {before[0] / 1e6:.1f} MB | {after[0] / 1e6:.1f} MB | {smaller:.1%} | "
-                  f"`{after[1]}` |", flush=True)
+                  f"`{' '.join(after[1].split())}` |", flush=True)
     return 0
 
 
