@@ -10,14 +10,25 @@ from dockslim.testing import assert_fix, assert_no_fix, run_fix
 SAVE = 'savedAptMark="$(apt-mark showmanual)" && savedAptAuto="$(apt-mark showauto)" \\\n    && '
 RESTORE = (" \\\n    && apt-mark auto '.*' > /dev/null"
            ' \\\n    && { [ -z "$savedAptMark$savedAptAuto" ] || apt-mark manual $savedAptMark $savedAptAuto > /dev/null; }')
-LDD = (" \\\n    && { find /usr/local /opt /root/.local -type f \\( -perm /111 -o -name '*.so*' \\) -exec ldd '{}' ';' 2>/dev/null"
-       " \\\n        | awk '/=>/ { so = $(NF-1); if (index(so, \"/usr/local/\") == 1) { next }; gsub(\"^/(usr/)?\", \"\", so); printf \"*%s\\n\", so }'"
-       " \\\n        | sort -u | xargs -r dpkg-query --search 2>/dev/null"
+LDD = (" \\\n    && { { find /usr/local /opt /root/.local -type f \\( -perm /111 -o -name '*.so*' \\) -exec ldd '{}' ';'"
+       " 2>/dev/null || true; }"
+       " \\\n        | awk '/=>/ { so = $(NF-1); if (index(so, \"/usr/local/\") == 1) { next }; gsub(\"^/(usr/)?\", \"\", so);"
+       " printf \"*%s\\n\", so }'"
+       " \\\n        | sort -u | { xargs -r dpkg-query --search 2>/dev/null || true; }"
        " \\\n        | awk 'sub(\":$\", \"\", $1) { print $1 }' | sort -u | xargs -r apt-mark manual > /dev/null; }")
+
+
+def programs(*names):
+    """The step that keeps the packages of the programs later instructions run."""
+    return (f" \\\n    && {{ for c in {' '.join(names)}; do p=\"$(command -v \"$c\")\" && dpkg-query --search"
+            " \"*${p#/usr}\" 2>/dev/null || true; done"
+            " \\\n        | awk 'sub(\":$\", \"\", $1) { print $1 }' | sort -u | xargs -r apt-mark manual > /dev/null; }")
+
+
 PURGE_NO_RECOMMENDS = " \\\n    && apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false"
 PURGE = " \\\n    && apt-get purge -y --auto-remove"
 AUTO_BACK = ' \\\n    && { [ -z "$savedAptAuto" ] || apt-mark auto $savedAptAuto > /dev/null; }'
-SCANELF = (" \\\n    && runDeps=\"$(scanelf --needed --nobanner --format '%n#p' --recursive {roots} 2>/dev/null"
+SCANELF = (" \\\n    && runDeps=\"$({ scanelf --needed --nobanner --format '%n#p' --recursive {roots} 2>/dev/null || true; }"
            " \\\n        | tr ',' '\\n' | sort -u"
            " \\\n        | awk 'system(\"[ -e /usr/local/lib/\" $1 \" ]\") == 0 { next } { print \"so:\" $1 }')\""
            ' \\\n    && { [ -z "$runDeps" ] || apk add --no-cache --no-network --virtual .run-deps $runDeps; }')
@@ -38,7 +49,7 @@ def test_apt_pip_sdist_in_one_run():
     fix(f"FROM debian:bookworm\nRUN {install}\nCMD [\"python3\"]\n",
         f"FROM debian:bookworm\nRUN {SAVE}{install}{RESTORE}"
         " \\\n    && apt-mark manual python3 python3-pip > /dev/null"
-        f"{LDD}{PURGE_NO_RECOMMENDS}{AUTO_BACK}\nCMD [\"python3\"]\n")
+        f"{LDD}{programs('python3')}{PURGE_NO_RECOMMENDS}{AUTO_BACK}\nCMD [\"python3\"]\n")
 
 
 def test_recommends_kept_when_the_install_took_them():
@@ -127,6 +138,22 @@ def test_venv_built_with_compilers_gets_a_multi_stage_note():
     assert any("virtualenv is built with compilers" in m for m in notes(text))
     plain = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc && pip install psycopg2\n"
     assert not any("virtualenv" in m for m in notes(plain))
+
+
+def test_programs_run_later_keep_their_packages():
+    before = ("FROM debian:bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev"
+              " && make install\nRUN perl -e 1 && cd / && xz --version\n"
+              "HEALTHCHECK CMD curl -f http://localhost/ || exit 1\nENTRYPOINT [\"/usr/local/bin/app\"]\n")
+    body = "apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && make install"
+    fix(before, f"FROM debian:bookworm\nRUN {SAVE}{body}{RESTORE}{LDD}{programs('curl', 'perl', 'xz')}"
+        f"{PURGE_NO_RECOMMENDS}{AUTO_BACK}\n" + before.split("\n", 2)[2])
+
+
+def test_non_posix_shell_is_left_alone():
+    text = ("FROM debian:bookworm\nSHELL [\"pwsh\", \"-c\"]\n"
+            "RUN apt-get update && apt-get install -y gcc && make\n")
+    assert_no_fix(BuildDeps, text, unsafe=True)
+    assert any("not a POSIX shell" in m for m in notes(text))
 
 
 def test_not_applied_without_unsafe_fixes():

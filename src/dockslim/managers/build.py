@@ -120,6 +120,18 @@ def expected_saving(packages: list[str]) -> str:
     return HEADERS_WEIGHT
 
 
+# Names the shell runs itself, never a package's program: POSIX special and regular built-ins
+# (https://pubs.opengroup.org/onlinepubs/9799919799/utilities/V3_chap02.html#tag_19_15 and
+# https://pubs.opengroup.org/onlinepubs/9799919799/utilities/V3_chap01.html#tag_18_06), bash's
+# common extras (https://www.gnu.org/software/bash/manual/html_node/Bash-Builtins.html).
+SHELL_BUILTINS = frozenset({
+    ".", ":", "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set", "shift",
+    "times", "trap", "unset", "alias", "bg", "cd", "command", "false", "fc", "fg", "getopts", "hash",
+    "jobs", "kill", "read", "true", "type", "ulimit", "umask", "unalias", "wait", "echo", "printf",
+    "test", "[", "[[", "pwd", "source", "local", "declare", "typeset", "let", "pushd", "popd", "shopt",
+})
+
+
 def toolchain_use(cmd: Command) -> str | None:
     """What in ``cmd`` uses (or may use) a compiler or build tool, for messages; None when nothing does."""
     name = cmd.basename

@@ -14,13 +14,14 @@ from ..managers import (
 )
 from ..managers.build import (
     ARTEFACT_ROOTS,
+    SHELL_BUILTINS,
     expected_saving,
     kept_runtimes,
     runs_a_script,
     toolchain_use,
 )
 from ..syntax import Dockerfile, Instruction, Stage
-from ..syntax.shell import Script, parse_shell
+from ..syntax.shell import Command, Script, parse_shell
 from .base import Context, Edit, Finding, Fix, Pass, Safety
 from .merge_runs import MergeRuns
 from .shellquery import and_append_hazard, run_script, shell_errexit, unreadable_reason
@@ -35,6 +36,8 @@ _DPKG_AWK = "awk 'sub(\":$\", \"\", $1) { print $1 }'"
 # `so:` dependencies, except those the build put in /usr/local/lib itself.
 _SCANELF_AWK = "awk 'system(\"[ -e /usr/local/lib/\" $1 \" ]\") == 0 { next } { print \"so:\" $1 }'"
 _MULTI_STAGE = ("go", "cargo")
+_RUNTIME = ("CMD", "ENTRYPOINT", "HEALTHCHECK")
+_POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox"})
 
 
 class BuildDeps(Pass):
@@ -46,7 +49,9 @@ class BuildDeps(Pass):
       `apt-mark auto '.*'`, the saved marks restored, the packages the RUN named that are not
       build packages marked manual, the shared libraries the built files link to (`ldd` over
       the files in `/usr/local`, `/opt`, `~/.local`, the WORKDIR and a virtualenv, mapped to
-      packages with `dpkg-query --search`) marked manual, then
+      packages with `dpkg-query --search`) marked manual, so are the packages of the programs
+      later instructions, CMD, ENTRYPOINT and HEALTHCHECK run (`command -v` -> `dpkg-query
+      --search`: `perl` came in with `dpkg-dev`, `python3` with `python3-dev`), then
       `apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false`.
     - apk: the build packages go to `apk add --virtual .build-deps` (with `pax-utils` for
       `scanelf`); after the build, the sonames the built files need are added as
@@ -84,9 +89,9 @@ class BuildDeps(Pass):
         && apt-mark auto '.*' > /dev/null \\
         && { [ -z "$savedAptMark$savedAptAuto" ] || apt-mark manual $savedAptMark $savedAptAuto > /dev/null; } \\
         && apt-mark manual python3 python3-pip > /dev/null \\
-        && { find /usr/local /opt /root/.local -type f \\( -perm /111 -o -name '*.so*' \\) -exec ldd '{}' ';' 2>/dev/null \\
+        && { { find /usr/local /opt /root/.local -type f \\( -perm /111 -o -name '*.so*' \\) -exec ldd '{}' ';' 2>/dev/null || true; } \\
             | awk '/=>/ { so = $(NF-1); if (index(so, "/usr/local/") == 1) { next }; gsub("^/(usr/)?", "", so); printf "*%s\\n", so }' \\
-            | sort -u | xargs -r dpkg-query --search 2>/dev/null \\
+            | sort -u | { xargs -r dpkg-query --search 2>/dev/null || true; } \\
             | awk 'sub(":$", "", $1) { print $1 }' | sort -u | xargs -r apt-mark manual > /dev/null; } \\
         && apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false \\
         && { [ -z "$savedAptAuto" ] || apt-mark auto $savedAptAuto > /dev/null; }
@@ -181,7 +186,7 @@ class _Checker:
             return
         # Whatever runs after the stage's build must not need the toolchain.
         for ins in instrs:
-            if ins.cmd in ("CMD", "ENTRYPOINT"):
+            if ins.cmd in _RUNTIME:
                 runtime = self._uses_words(ins)
                 if runtime:
                     yield self._note(ins, f"{what}: left installed, the image runs {runtime[0]} at start "
@@ -190,7 +195,7 @@ class _Checker:
         for child in children:
             for ins in child.instructions:
                 found = self._uses(ins, -1) if ins.cmd == "RUN" else self._uses_words(ins) \
-                    if ins.cmd in ("CMD", "ENTRYPOINT") else []
+                    if ins.cmd in _RUNTIME else []
                 if found:
                     yield self._note(ins0, f"{what}: left installed, stage `{child.name or child.index}` "
                                      f"is built from this one and runs {found[0]} (line {ins.start_line})")
@@ -216,7 +221,8 @@ class _Checker:
         if len(group) > 1:
             yield from self._merge(group, what)
             return
-        yield from self._rewrite(stage, k0, ins0, script0, installs, build, family)
+        later = self._later_commands(instrs[last + 1:], stage.instructions, children)
+        yield from self._rewrite(stage, k0, ins0, script0, installs, build, family, later)
 
     def _already_purged(self, instrs: tuple[Instruction, ...], build: list[str],
                         installs: list[PackageInstall]) -> str | None:
@@ -251,18 +257,8 @@ class _Checker:
 
     def _uses_words(self, ins: Instruction) -> list[str]:
         """What an exec-form instruction or a CMD/ENTRYPOINT runs that may need the toolchain."""
-        target = ins.effective
-        if target.is_json:
-            words = list(target.value)
-            if len(words) >= 3 and words[0].rsplit("/", 1)[-1] in ("sh", "bash") and words[1] == "-c":
-                text = words[2]
-            else:
-                text = " ".join(shlex.quote(w) for w in words)
-        else:
-            text = target.args
-        script = parse_shell(text)
         out = []
-        for cmd in script.commands:
+        for cmd in self._commands(ins):
             use = toolchain_use(cmd)
             if use is not None and use not in out:
                 out.append(use)
@@ -279,6 +275,44 @@ class _Checker:
                         (cmd.basename or "").startswith("python") and args[1:3] == ["-m", "venv"]):
                     return True
         return False
+
+    def _later_commands(self, after: tuple[Instruction, ...], stage_instructions: tuple[Instruction, ...],
+                        children: list[Stage]) -> list[str]:
+        """The programs the image runs after the build (later RUNs, CMD, ENTRYPOINT, HEALTHCHECK,
+        stages built from this one): their packages are kept, whoever brought them in."""
+        found: set[str] = set()
+        instructions = list(after) + [i for i in stage_instructions if i.cmd in _RUNTIME] + [
+            i for child in children for i in child.instructions if i.cmd == "RUN" or i.cmd in _RUNTIME]
+        for ins in instructions:
+            if ins.cmd not in ("RUN",) + _RUNTIME:
+                continue
+            for cmd in self._commands(ins):
+                name = cmd.name
+                if name and "/" not in name and name not in SHELL_BUILTINS and _plain_path(name):
+                    found.add(name)
+        return sorted(found)
+
+    def _commands(self, ins: Instruction) -> tuple[Command, ...]:
+        target = ins.effective
+        if target.cmd == "HEALTHCHECK":
+            words = list(target.value)
+            if not words or words[0].upper() != "CMD":
+                return ()
+            return parse_shell(" ".join(shlex.quote(w) for w in words[1:]) if target.is_json
+                               else target.args.split(None, 1)[-1]).commands
+        script = run_script(ins) if target.cmd == "RUN" else None
+        if script is not None:
+            return script.commands
+        return parse_shell(self._exec_text(target)).commands
+
+    @staticmethod
+    def _exec_text(target: Instruction) -> str:
+        if target.is_json:
+            words = list(target.value)
+            if len(words) >= 3 and words[0].rsplit("/", 1)[-1] in ("sh", "bash") and words[1] == "-c":
+                return words[2]
+            return " ".join(shlex.quote(w) for w in words)
+        return target.args
 
     # ------------------------------------------------------------ the rewrites
 
@@ -299,9 +333,14 @@ class _Checker:
                          "purge in one RUN")
 
     def _rewrite(self, stage: Stage, k0: int, ins: Instruction, script: Script,
-                 installs: list[PackageInstall], build: list[str], family: Family) -> Iterator[Finding]:
+                 installs: list[PackageInstall], build: list[str], family: Family,
+                 later: list[str]) -> Iterator[Finding]:
         what = ", ".join(build)
         why = "ONBUILD RUNs are left alone" if ins.sub is not None else unreadable_reason(script)
+        shells = [i for i in stage.instructions[:k0] if i.cmd == "SHELL"]
+        if why is None and shells and not (shells[-1].is_json and shells[-1].value
+                                           and shells[-1].value[0].rsplit("/", 1)[-1] in _POSIX_SHELLS):
+            why = f"the SHELL on line {shells[-1].start_line} is not a POSIX shell"
         if why is None and script.ends_with_comment:
             why = "its body ends with a comment"
         errexit = any(shell_errexit(i) for i in stage.instructions[:k0] if i.cmd == "SHELL")
@@ -327,7 +366,7 @@ class _Checker:
         roots = self._roots(stage, k0)
         edits: list[Edit] | None
         if family is APT:
-            edits = self._apt(ins, script, installs, kept, roots)
+            edits = self._apt(ins, script, installs, kept, roots, later)
             how = "apt-get purge --auto-remove after the build"
             if not _no_recommends(script):
                 how += ("; the install takes recommended packages, so what the kept packages recommend stays: "
@@ -374,7 +413,7 @@ class _Checker:
         return "".join(f" {esc}{nl}{self.indent}&& {s}" for s in statements)
 
     def _apt(self, ins: Instruction, script: Script, installs: list[PackageInstall], kept: list[str],
-             roots: list[str]) -> list[Edit]:
+             roots: list[str], later: list[str]) -> list[Edit]:
         nl, esc, ind = self.df.newline, self.df.escape, self.indent
         first = script.statements[0]
         at = file_start(ins, first.start)
@@ -389,10 +428,16 @@ class _Checker:
         if kept:
             statements.append(f"apt-mark manual {' '.join(kept)} > /dev/null")
         statements.append(
-            f"{{ find {' '.join(roots)} -type f \\( -perm /111 -o -name '*.so*' \\) "
-            f"-exec ldd '{{}}' ';' 2>/dev/null{more}| {_LDD_AWK}{more}"
-            f"| sort -u | xargs -r dpkg-query --search 2>/dev/null{more}"
+            f"{{ {{ find {' '.join(roots)} -type f \\( -perm /111 -o -name '*.so*' \\) "
+            f"-exec ldd '{{}}' ';' 2>/dev/null || true; }}{more}| {_LDD_AWK}{more}"
+            f"| sort -u | {{ xargs -r dpkg-query --search 2>/dev/null || true; }}{more}"
             f"| {_DPKG_AWK} | sort -u | xargs -r apt-mark manual > /dev/null; }}")
+        if later:
+            # The packages of the commands that later instructions run (perl came with dpkg-dev).
+            statements.append(
+                f"{{ for c in {' '.join(later)}; do p=\"$(command -v \"$c\")\" "
+                f"&& dpkg-query --search \"*${{p#/usr}}\" 2>/dev/null || true; done{more}"
+                f"| {_DPKG_AWK} | sort -u | xargs -r apt-mark manual > /dev/null; }}")
         purge = "apt-get purge -y --auto-remove"
         if no_recommends:
             purge += " -o APT::AutoRemove::RecommendsImportant=false"
@@ -441,7 +486,7 @@ class _Checker:
             virtuals.append(name)
         more = f" {self.df.escape}{self.df.newline}{self.indent}    "
         statements = [
-            (f"runDeps=\"$(scanelf --needed --nobanner --format '%n#p' --recursive {' '.join(roots)} 2>/dev/null"
+            (f"runDeps=\"$({{ scanelf --needed --nobanner --format '%n#p' --recursive {' '.join(roots)} 2>/dev/null || true; }}"
             f"{more}| tr ',' '\\n' | sort -u{more}| {_SCANELF_AWK})\""),
             '{ [ -z "$runDeps" ] || apk add --no-cache --no-network --virtual .run-deps $runDeps; }',
             f"apk del --no-network {' '.join(virtuals)}",
