@@ -156,6 +156,16 @@ def test_non_posix_shell_is_left_alone():
     assert any("not a POSIX shell" in m for m in notes(text))
 
 
+def test_binary_compiled_in_a_golang_or_rust_image_gets_a_multi_stage_note():
+    go = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n"
+    rust = "FROM rust:1.79 AS app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/app\"]\n"
+    for text in (go, rust):
+        assert_no_fix(BuildDeps, text, unsafe=True)
+        assert any("multi-stage build" in m for m in notes(text)), text
+    builder = "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM debian:bookworm-slim\nCOPY --from=build /app /app\n"
+    assert not notes(builder)
+
+
 def test_not_applied_without_unsafe_fixes():
     assert_no_fix(BuildDeps, "FROM debian:bookworm\nRUN apt-get update && apt-get install -y gcc && make\n")
 

@@ -36,6 +36,9 @@ _DPKG_AWK = "awk 'sub(\":$\", \"\", $1) { print $1 }'"
 # `so:` dependencies, except those the build put in /usr/local/lib itself.
 _SCANELF_AWK = "awk 'system(\"[ -e /usr/local/lib/\" $1 \" ]\") == 0 { next } { print \"so:\" $1 }'"
 _MULTI_STAGE = ("go", "cargo")
+# Official compiler images and the tool that compiles in them (https://hub.docker.com/_/golang,
+# https://hub.docker.com/_/rust: both recommend a multi-stage build for the binary).
+TOOLCHAIN_IMAGES = {"golang": "go", "rust": "cargo"}
 _RUNTIME = ("CMD", "ENTRYPOINT", "HEALTHCHECK")
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox"})
 
@@ -67,8 +70,9 @@ class BuildDeps(Pass):
     rewrite cannot be made: a CMD/ENTRYPOINT or a stage built `FROM` this one runs a compiler or
     an installer that builds; another instruction (`COPY`, `ENV`, `WORKDIR` ...) stands between
     the install and the build; the shell cannot be analysed; a package list is not literal; or
-    the Dockerfile already purges them. It also notes where a multi-stage build would do better
-    (a Go or Rust binary built and run in one image).
+    the Dockerfile already purges them. It also notes where a multi-stage build would do better:
+    a Go or Rust binary built and run in one image (a final stage `FROM golang`/`FROM rust`
+    included), a virtualenv built with compilers.
 
     ## Why is this bad?
     A toolchain used once to build ships in every later layer: `build-essential` alone is
@@ -153,6 +157,8 @@ class _Checker:
                 first = (k, ins, script, installs)
                 break
         if first is None:
+            if final:
+                yield from self._toolchain_image(stage)
             return
         k0, ins0, script0, installs = first
         family = installs[0].invocation.family
@@ -264,6 +270,23 @@ class _Checker:
                 out.append(use)
         return out
 
+    def _toolchain_image(self, stage: Stage) -> Iterator[Finding]:
+        """A final stage FROM a compiler image (golang, rust) that compiles its binary: note the
+        multi-stage build that ships the binary without the compiler image."""
+        image = stage.base.lower().rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+        if image not in TOOLCHAIN_IMAGES:
+            return
+        for ins in stage.instructions:
+            if ins.cmd != "RUN":
+                continue
+            for use in self._uses(ins, -1):
+                if use.strip("`").split()[0] == TOOLCHAIN_IMAGES[image]:
+                    yield self._note(stage.from_, f"the image ships the whole `{image}` toolchain to run what "
+                                     f"{use} (line {ins.start_line}) compiled: a multi-stage build (this stage "
+                                     "`AS builder`, then a final stage FROM a slim base, e.g. debian:bookworm-slim, "
+                                     "with `COPY --from=builder` of the binary and the files it reads) leaves it out")
+                    return
+
     @staticmethod
     def _makes_venv(group: tuple[Instruction, ...]) -> bool:
         """A RUN of ``group`` creates a virtualenv (``python -m venv``, ``virtualenv``, ``uv venv``)."""
@@ -366,7 +389,7 @@ class _Checker:
         roots = self._roots(stage, k0)
         edits: list[Edit] | None
         if family is APT:
-            edits = self._apt(ins, script, installs, kept, roots, later)
+            edits = self._apt(ins, script, kept, roots, later)
             how = "apt-get purge --auto-remove after the build"
             if not _no_recommends(script):
                 how += ("; the install takes recommended packages, so what the kept packages recommend stays: "
@@ -412,8 +435,8 @@ class _Checker:
         nl, esc = self.df.newline, self.df.escape
         return "".join(f" {esc}{nl}{self.indent}&& {s}" for s in statements)
 
-    def _apt(self, ins: Instruction, script: Script, installs: list[PackageInstall], kept: list[str],
-             roots: list[str], later: list[str]) -> list[Edit]:
+    def _apt(self, ins: Instruction, script: Script, kept: list[str], roots: list[str],
+             later: list[str]) -> list[Edit]:
         nl, esc, ind = self.df.newline, self.df.escape, self.indent
         first = script.statements[0]
         at = file_start(ins, first.start)
