@@ -14,6 +14,7 @@ from ..managers import (
 )
 from ..managers.build import (
     ARTEFACT_ROOTS,
+    HEADERS_WEIGHT,
     SHELL_BUILTINS,
     expected_saving,
     kept_runtimes,
@@ -70,7 +71,9 @@ class BuildDeps(Pass):
     rewrite cannot be made: a CMD/ENTRYPOINT or a stage built `FROM` this one runs a compiler or
     an installer that builds; another instruction (`COPY`, `ENV`, `WORKDIR` ...) stands between
     the install and the build; the shell cannot be analysed; a package list is not literal; or
-    the Dockerfile already purges them. It also notes where a multi-stage build would do better:
+    a later RUN removes them (which saves nothing: they still ship in the install's layer). A RUN
+    that already purges is left alone silently, and so are builder stages (stages other stages
+    only `COPY --from` or mount: what they install does not ship). It also notes where a multi-stage build would do better:
     a Go or Rust binary built and run in one image (a final stage `FROM golang`/`FROM rust`
     included), a virtualenv built with compilers.
 
@@ -138,10 +141,48 @@ class _Checker:
 
     def run(self) -> Iterator[Finding]:
         stages = self.df.stages()
+        copied_from = self._copied_from(stages)
+        parent: dict[int, int] = {}
+        names = {s.name.lower(): s.index for s in stages if s.name}
         for stage in stages:
-            children = [s for s in stages if s.index > stage.index and stage.name
-                        and s.base.lower() == stage.name.lower()]
+            index = names.get(stage.base.lower())
+            if index is not None and index < stage.index:
+                parent[stage.index] = index
+        # What ships: the last stage, any stage nothing else uses (another possible --target), and
+        # the stages they are built FROM. The rest are builders: only what is copied out ships.
+        shipped: set[int] = set()
+        for stage in stages:
+            if stage.index == len(stages) - 1 or (stage.index not in copied_from
+                                                   and stage.index not in parent.values()):
+                index: int | None = stage.index
+                while index is not None and index not in shipped:
+                    shipped.add(index)
+                    index = parent.get(index)
+        for stage in stages:
+            if stage.index not in shipped:
+                continue
+            children = [s for s in stages if parent.get(s.index) == stage.index]
             yield from self._stage(stage, children, stage.index == len(stages) - 1)
+
+    @staticmethod
+    def _copied_from(stages: tuple[Stage, ...]) -> set[int]:
+        """The stages that others `COPY --from` or mount (`RUN --mount=from=`)."""
+        names = {s.name.lower(): s.index for s in stages if s.name}
+        out: set[int] = set()
+        for s in stages:
+            for ins in s.instructions:
+                refs = [f.value for f in ins.flags_named("from")]
+                for mount in ins.flags_named("mount"):
+                    opts = dict(p.partition("=")[::2] for p in (mount.value or "").split(","))
+                    refs.append(opts.get("from"))
+                for ref in refs:
+                    if ref is None:
+                        continue
+                    ref = ref.lower()
+                    index = names.get(ref, int(ref) if ref.isdigit() else None)
+                    if index is not None:
+                        out.add(index)
+        return out
 
     # ------------------------------------------------------------ the stage
 
@@ -164,8 +205,13 @@ class _Checker:
         family = installs[0].invocation.family
         build = sorted({name for p in installs for name in p.build})
         what = ", ".join(build)
-        if already := self._already_purged(instrs, build, installs):
-            yield self._note(ins0, f"{what}: already removed ({already})")
+        already = self._already_purged(instrs, build, installs, ins0)
+        if already is not None:
+            where, line = already
+            if line != ins0.start_line:  # removed in another layer: they still ship in this one
+                yield self._note(ins0, f"{what}: removed by {where} on line {line}, another RUN, which saves "
+                                 "nothing (layers are immutable: they still ship in this RUN's layer); install, "
+                                 "build and remove them in one RUN")
             return
         if family not in (APT, APK):
             yield self._note(ins0, f"{what}: the build packages stay; only apt and apk installs are "
@@ -187,6 +233,8 @@ class _Checker:
                 last = k
                 uses.extend(u for u in found if u not in uses)
         if last is None:
+            if expected_saving(build) == HEADERS_WEIGHT:
+                return  # headers installed for their libraries, likely: nothing worth a note
             yield self._note(ins0, f"{what}: installed, but nothing in this stage is seen building with "
                              "them (they may be wanted at run time); left alone")
             return
@@ -231,7 +279,9 @@ class _Checker:
         yield from self._rewrite(stage, k0, ins0, script0, installs, build, family, later)
 
     def _already_purged(self, instrs: tuple[Instruction, ...], build: list[str],
-                        installs: list[PackageInstall]) -> str | None:
+                        installs: list[PackageInstall], install_run: Instruction) -> tuple[str, int] | None:
+        """The command of the stage that already removes the build packages, and its line: one that
+        names them, or an autoremove (`--auto-remove`, `apt-mark auto`) in the RUN that installs them."""
         virtuals = {p.virtual for p in installs if p.virtual}
         for ins in instrs:
             script = run_script(ins) if ins.cmd == "RUN" else None
@@ -239,11 +289,12 @@ class _Checker:
                 continue
             for inv in package_removals(script):
                 names = {w.value for w in inv.packages()}
-                if names & (set(build) | virtuals) or inv.has_flag("--auto-remove", "--autoremove"):
-                    return f"`{inv.tool} {inv.subcommand}` on line {ins.start_line}"
+                if names & (set(build) | virtuals) or ins is install_run and inv.has_flag("--auto-remove",
+                                                                                         "--autoremove"):
+                    return f"`{inv.tool} {inv.subcommand}`", ins.start_line
             for cmd in script.commands_named("apt-mark"):
-                if "auto" in cmd.args():
-                    return f"`apt-mark auto` on line {ins.start_line}"
+                if ins is install_run and "auto" in cmd.args():
+                    return "`apt-mark auto`", ins.start_line
         return None
 
     # ------------------------------------------------------------ who uses the toolchain
