@@ -115,11 +115,15 @@ class BuildDeps(Pass):
     saved and restored), so only what the RUN itself installed can go: the build packages and
     what only they needed. Recommended packages are only given up
     (`APT::AutoRemove::RecommendsImportant=false`) when every install of the RUN passed
-    `--no-install-recommends`, so no recommended package of the RUN is lost. What the image
-    could still need is a compiler at run time, or a library loaded without being linked
-    (`dlopen`, a plugin) that is neither linked nor named: check the image runs
-    (`dockslim fix --verify`). The `interpreter` a `-dev` package brought (`python3` for
-    `python3-dev`) is kept.
+    `--no-install-recommends`, i.e. when the RUN installed none. Kept as well: the packages
+    the RUN names that are not build packages, the interpreter a `-dev` package brought
+    (`python3` for `python3-dev`), the libraries the built files link to, and (apt) the
+    packages of the programs later instructions run. What the image could still miss: a
+    compiler used at run time by something the pass cannot see (a script, `./start.sh`), a
+    library loaded without being linked (`dlopen`, plugins), a program run only from a script,
+    or, on apk, a program a `-dev` package pulled in. Build the result and run it (the
+    benchmark in docs/benchmarks.md does both). Joining an install RUN with the RUNs that build
+    is merge-runs' safe join; it is offered here as part of the unsafe rewrite.
     """
 
     id = "build-deps"
