@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "build-deps"
-BUILT = ("apt-pip-sdist", "apt-pyyaml-libyaml")  # fixtures whose base image exists here
+BUILT = ("apt-pip-sdist", "apt-pyyaml-libyaml", "apt-later-program")  # fixtures whose base image exists here
 LEFT_ALONE = ("cmd-needs-compiler",)
 LABEL = "dockslim.builddeps=1"
 
