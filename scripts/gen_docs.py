@@ -61,7 +61,12 @@ def cli_page() -> str:
              "Exit codes (all commands): `0` nothing to do, or `fix --write` / `fix -` / a posted review "
              "succeeded; `1` findings, or a diff to show; `2` an error (bad option, unknown pass id, "
              "invalid configuration, unreadable or invalid input, a GitHub API failure); `130` interrupted (Ctrl-C). "
-             "The table lives in `src/dockslim/exitcodes.py`.", ""]
+             "The table lives in `src/dockslim/exitcodes.py`.", "",
+             "Time budget (`check`, `fix`, `github review`): each Dockerfile gets `--time-budget` seconds "
+             "(or `time-budget` from its configuration; default 60, `0` for no limit). A file that takes "
+             "longer is reported as `path: skipped: over the time budget of N s per file (file left "
+             "unchanged; ...)`, left untouched, and counts as an error on that file: the other files are "
+             "still checked, fixed or reviewed, and the run exits `2`, as for an unreadable file.", ""]
     for name in sorted(root.commands):
         cmd = root.commands[name]
         if hasattr(cmd, "commands"):

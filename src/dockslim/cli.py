@@ -90,6 +90,9 @@ FLAGS: tuple[Flag, ...] = (
     Flag("allow_unmapped", bool, typer.Option(
         False, "--allow-unmapped", help="alpine-base: keep Debian package names that have no known Alpine name."),
          ALL),
+    Flag("time_budget", float | None, typer.Option(
+        None, "--time-budget", min=0, help="Seconds allowed per Dockerfile (default: from configuration, else "
+        "60; 0: no limit). A file over it is reported and skipped (exit code 2)."), ("fix", "check", "github review")),
 )
 
 

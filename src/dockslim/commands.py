@@ -47,7 +47,8 @@ class Planner:
         passes = _resolve(eff.select, eff.ignore)
         return passes, Options(unsafe_fixes=eff.unsafe_fixes, cache_style=eff.cache_style,
                                package_map=eff.package_map, allow_unmapped=self.options.allow_unmapped,
-                               explicit=frozenset(eff.select), exec_form_wrap=eff.exec_form_wrap)
+                               explicit=frozenset(eff.select), exec_form_wrap=eff.exec_form_wrap,
+                               time_budget=eff.time_budget)
 
 
 def _files(paths: list[str]) -> list[str]:

@@ -20,6 +20,8 @@ from .options import RunOptions
 
 CONFIG_NAMES = (".dockslim.toml", "pyproject.toml")
 CACHE_STYLES = ("cleanup", "mount")
+# Seconds per Dockerfile (dockslim.budget): a 2 MB file takes a few, an everyday file milliseconds.
+DEFAULT_TIME_BUDGET = 60.0
 
 # key -> (type description, documentation); the order here is the order of the reference page.
 KEYS: dict[str, tuple[str, str]] = {
@@ -36,6 +38,9 @@ KEYS: dict[str, tuple[str, str]] = {
                     "Extra Debian/Ubuntu -> Alpine package names, consulted before the built-in map."),
     "exec-form-wrap": ("bool", ("exec-form: write a CMD/ENTRYPOINT that needs a shell as the explicit "
                                 "`[\"/bin/sh\", \"-c\", \"...\"]` Docker runs (default: false, a note).")),
+    "time-budget": ("number of seconds",
+                    "Time allowed per Dockerfile (default: 60); a file that takes longer is reported and "
+                    "skipped (exit code 2), the others go on. 0 turns the limit off."),
 }
 
 
@@ -60,6 +65,7 @@ class Settings:
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     package_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exec_form_wrap: bool | None = None
+    time_budget: float | None = None
 
     @property
     def root(self) -> Path | None:
@@ -90,6 +96,7 @@ class Effective:
     cache_style: str
     package_map: tuple[tuple[str, tuple[str, ...]], ...]
     exec_form_wrap: bool = False
+    time_budget: float | None = DEFAULT_TIME_BUDGET  # None: no limit
 
 
 def merge(settings: Settings, flags: RunOptions, dockerfile: str) -> Effective:
@@ -100,8 +107,10 @@ def merge(settings: Settings, flags: RunOptions, dockerfile: str) -> Effective:
     ignore = tuple(dict.fromkeys(file_ignores + list(flags.ignore)))
     unsafe = flags.unsafe_fixes if flags.unsafe_fixes is not None else bool(settings.unsafe_fixes)
     style = flags.cache_style or settings.cache_style or "cleanup"
+    budget = next((b for b in (flags.time_budget, settings.time_budget) if b is not None),
+                  DEFAULT_TIME_BUDGET)
     return Effective(tuple(select), ignore, unsafe, style, settings.package_map,
-                     bool(settings.exec_form_wrap))
+                     bool(settings.exec_form_wrap), budget or None)
 
 
 def _repository_root(start: Path) -> Path | None:
@@ -220,7 +229,12 @@ def parse(table: dict[str, Any], path: Path, known_ids: Sequence[str] = ()) -> S
     wrap = table.get("exec-form-wrap")
     if wrap is not None and not isinstance(wrap, bool):
         raise ConfigError(path, "'exec-form-wrap' must be true or false")
-    return Settings(path, select, ignore, unsafe, style, per_path, tuple(package_map), wrap)
+    budget = table.get("time-budget")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
+                               or budget < 0):
+        raise ConfigError(path, "'time-budget' must be a number of seconds (0: no limit)")
+    return Settings(path, select, ignore, unsafe, style, per_path, tuple(package_map), wrap,
+                    None if budget is None else float(budget))
 
 
 class Resolver:

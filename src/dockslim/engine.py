@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
 
+from . import budget
 from ._records import dataclass
 from .fixer import FixError, FixResult, fix_text, run_passes
 from .io import InputError, read_source
@@ -77,21 +80,53 @@ def default_context(path: str, context: str | None) -> Path | None:
 
 def check_file(path: str, passes: Sequence[Pass], options: Options, context: str | None) -> FileReport:
     try:
-        text, tree = load(path)
-    except InputError as exc:
-        return FileReport(path, error=exc)
-    ctx = Context(tree, path, default_context(path, context), options)
-    return FileReport(path, text, tree, tuple(run_passes(ctx, passes)))
+        with budget.limit(options.time_budget), gc_paused():
+            try:
+                text, tree = load(path)
+            except InputError as exc:
+                return FileReport(path, error=exc)
+            ctx = Context(tree, path, default_context(path, context), options)
+            return FileReport(path, text, tree, tuple(run_passes(ctx, passes)))
+    except budget.OverBudget:
+        return FileReport(path, error=over_budget(path, options))
 
 
 def fix_file(path: str, passes: Sequence[Pass], options: Options, context: str | None) -> FileReport:
     try:
-        text, tree = load(path)
-    except InputError as exc:
-        return FileReport(path, error=exc)
+        with budget.limit(options.time_budget), gc_paused():
+            try:
+                text, tree = load(path)
+            except InputError as exc:
+                return FileReport(path, error=exc)
+            try:
+                result = fix_text(text, passes, path=path, build_context=default_context(path, context),
+                                  options=options, tree=tree)
+            except FixError as exc:
+                return FileReport(path, text, tree,
+                                  error=InputError(path, f"internal: {exc}; file left unchanged"))
+            return FileReport(path, text, tree, result.findings, result)
+    except budget.OverBudget:
+        return FileReport(path, error=over_budget(path, options))
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector during one file's work.
+
+    A file's tree, shell models and findings are many long-lived objects that reference counting
+    frees anyway; each full collection during the work would walk all of them again, which makes
+    time grow faster than the file (2.5x for twice the size at 2 MB). Collection resumes after
+    the file (as it was: a caller that turned it off keeps it off)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        result = fix_text(text, passes, path=path, build_context=default_context(path, context),
-                          options=options, tree=tree)
-    except FixError as exc:
-        return FileReport(path, text, tree, error=InputError(path, f"internal: {exc}; file left unchanged"))
-    return FileReport(path, text, tree, result.findings, result)
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def over_budget(path: str, options: Options) -> InputError:
+    return InputError("<stdin>" if path == "-" else path,
+                      f"skipped: over the time budget of {options.time_budget:g} s per file (file left "
+                      "unchanged; raise it with --time-budget or `time-budget` in the configuration)")

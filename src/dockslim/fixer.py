@@ -7,13 +7,16 @@ caller leaves the user's file alone.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from . import suppress
 from ._records import dataclass, replace
 from .passes import Context, Edit, Finding, Fix, Options, Pass, Safety
+from .passes.base import spans_conflict
 from .passes.buildcontext import BuildContext
+from .passes.shellquery import carry_over
 from .syntax import Dockerfile, ParseError, parse
 
 MAX_ITERATIONS = 10
@@ -79,19 +82,58 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     return "".join(out)
 
 
+class _Taken:
+    """The spans of the fixes chosen so far in a round, to ask whether a new fix overlaps one.
+
+    Each chosen fix's spans are joined into blocks (spans that meet or overlap); blocks of
+    different chosen fixes at most touch (else they would overlap), so sorted by start their ends
+    ascend too, and the blocks a span meets sit just before the first block starting after it: a
+    few comparisons per span, not one per chosen fix (thousands of RUNs make thousands of fixes).
+    """
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.blocks: list[tuple[int, int, list[tuple[int, int]]]] = []  # (start, end, spans)
+
+    def conflicts(self, fix: Fix) -> bool:
+        for a0, a1 in fix.spans():
+            i = bisect_right(self.starts, a1) - 1
+            while i >= 0 and self.blocks[i][1] >= a0:
+                if any(spans_conflict(a0, a1, b0, b1) for b0, b1 in self.blocks[i][2]):
+                    return True
+                i -= 1
+        return False
+
+    def add(self, fix: Fix) -> None:
+        blocks: list[tuple[int, int, list[tuple[int, int]]]] = []
+        for a0, a1 in sorted(fix.spans()):
+            if blocks and a0 <= blocks[-1][1]:
+                start, end, spans = blocks[-1]
+                spans.append((a0, a1))
+                blocks[-1] = (start, max(end, a1), spans)
+            else:
+                blocks.append((a0, a1, [(a0, a1)]))
+        for block in blocks:
+            i = bisect_right(self.starts, block[0])
+            self.starts.insert(i, block[0])
+            self.blocks.insert(i, block)
+
+
 def _select(findings: list[Finding], options: Options, order: dict[str, int],
             created: dict[str, str] | None = None) -> list[Finding]:
     """Non-overlapping applicable fixes; on overlap the pass earlier in the registry wins."""
     chosen: list[Finding] = []
+    taken = _Taken()
     for f in sorted(findings, key=lambda f: (order.get(f.pass_id, len(order)), f.start)):
         if not applicable(f, options):
             continue
         assert f.fix is not None
         if not f.fix.edits and all(path in (created or {}) for path, _ in f.fix.creates):
             continue  # a file an earlier round already creates
-        if any(f.fix.overlaps(c.fix) for c in chosen if c.fix is not None):
+        if taken.conflicts(f.fix):
             continue  # the next round sees it again on the updated text
         chosen.append(f)
+        taken.add(f.fix)
     return chosen
 
 
@@ -132,34 +174,46 @@ def fix_text(
             applied.append(Applied(f, round_no, current.position(f.start)[0]))
             for path, content in f.fix.creates:  # type: ignore[union-attr]
                 created.setdefault(path, content)
+        carry_over(current, new_tree)
         source, current = new_source, new_tree
         ctx = replace(ctx, dockerfile=current)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _apply_verified(source: str, chosen: list[Finding]) -> tuple[str, Dockerfile, list[Finding]] | None:
-    """Apply all chosen fixes; if the result does not parse, keep only those that parse alone.
-    None when not one of them does."""
-    edits = [e for f in chosen for e in f.fix.edits]  # type: ignore[union-attr]
-    candidate = apply_edits(source, edits)
-    try:
-        return candidate, parse(candidate), chosen
-    except ParseError:
-        pass
+    """Apply all chosen fixes; if the result does not parse, keep the fixes that parse together.
+    None when not one of them does.
+
+    The culprits are found by halving: a group of fixes that parses with those kept so far is
+    kept whole, one that does not is split in two and each half tried in turn. A round with one
+    bad fix among k costs about 2 log2(k) parses of the file, not k."""
+    trial_text, tree = _parse_with(source, chosen)
+    if tree is not None:
+        return trial_text, tree, chosen
     kept: list[Finding] = []
-    current = source
-    tree = None
-    for f in chosen:
-        # Offsets refer to ``source``; apply each surviving fix together with those kept so far.
-        trial_edits = [e for k in kept + [f] for e in k.fix.edits]  # type: ignore[union-attr]
-        trial = apply_edits(source, trial_edits)
-        try:
-            tree = parse(trial)
-        except ParseError:
+    best: tuple[str, Dockerfile] | None = None
+    todo = [chosen[len(chosen) // 2:], chosen[:len(chosen) // 2]]  # a stack: first half on top
+    while todo:
+        group = todo.pop()
+        if not group:
             continue
-        kept.append(f)
-        current = trial
-    return (current, tree, kept) if tree is not None else None
+        trial_text, tree = _parse_with(source, kept + group)
+        if tree is not None:
+            kept.extend(group)
+            best = (trial_text, tree)
+        elif len(group) > 1:
+            todo.extend((group[len(group) // 2:], group[:len(group) // 2]))
+    return (best[0], best[1], kept) if best is not None else None
+
+
+def _parse_with(source: str, fixes: list[Finding]) -> tuple[str, Dockerfile | None]:
+    """``source`` with the edits of ``fixes`` (offsets refer to ``source``), and its tree (None
+    when it does not parse)."""
+    text = apply_edits(source, [e for f in fixes for e in f.fix.edits])  # type: ignore[union-attr]
+    try:
+        return text, parse(text)
+    except ParseError:
+        return text, None
 
 
 def check_text(

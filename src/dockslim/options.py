@@ -32,6 +32,7 @@ class RunOptions:
     output_format: str = "text"
     quiet: bool = False
     diff: bool = True  # fix: show a diff (True) or write the files (False)
+    time_budget: float | None = None  # seconds per Dockerfile (0: no limit; None: configuration, else 60)
 
 
 def split_ids(values: Iterable[str] | None) -> tuple[str, ...]:

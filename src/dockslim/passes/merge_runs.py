@@ -7,6 +7,7 @@ from ..syntax import Dockerfile, Instruction, Trivia
 from ..syntax.shell import Command, Script
 from .base import Context, Edit, Finding, Fix, Pass, Safety
 from .shellquery import (
+    OrderFold,
     cleanup_order,
     enables_errexit,
     order_violations,
@@ -102,6 +103,7 @@ class MergeRuns(Pass):
             between: list[tuple[list[Trivia], str]] = []  # (trivia, join) before group[i + 1]
             pending: list[Trivia] = []
             prev: tuple[Instruction, _Body | None, str | None] | None = None  # adjacent RUN
+            folded: _GroupOrder | None = None  # the group's clean-up order, read once per body
             for item in stage_items(df, stage):
                 if isinstance(item, Trivia):
                     pending.append(item)
@@ -127,7 +129,9 @@ class MergeRuns(Pass):
                     elif reason is None and prev_body is not None:
                         reason = _pair_reason(prev_body, body, len(group) == 1)  # type: ignore[arg-type]
                         if reason in (None, _ERREXIT_REASON):
-                            reason = _hadolint_order_reason(group, body) or reason  # type: ignore[arg-type]
+                            if folded is None or folded.group is not group:
+                                folded = _GroupOrder(group)
+                            reason = folded.reason(body) or reason  # type: ignore[arg-type]
                     if reason is not None and not (
                         reason == _ERREXIT_REASON and len(group) == 1
                         and _errexit_join(group[0], body)  # type: ignore[arg-type]
@@ -272,20 +276,36 @@ def _pair_reason(previous: _Body, body: _Body, previous_leads: bool) -> str | No
 _ERREXIT_REASON = "the RUN before it relies on `set -e`, which a `&&` list would switch off"
 
 
-def _hadolint_order_reason(group: list[_Body], body: _Body) -> str | None:
+class _GroupOrder:
     """Refuse a merge that would give hadolint a clean-up finding none of the RUNs had: its
     DL3032/DL3036/DL3040/DL3060 check only that a RUN's *first* clean-up comes after its first
     install, so `yum update && yum clean all` merged before `yum install x && yum clean all`
-    reads as a missing clean-up. The build would be the same; a user's hadolint gate would not."""
-    if not body.order and not any(b.order for b in group):
-        return None
-    merged = order_violations([b.order for b in group] + [body.order])
-    for b in (*group, body):
-        merged -= order_violations([b.order])
-    if not merged:
-        return None
-    return (f"hadolint {'/'.join(sorted(merged))} would flag the merged RUN: it only checks that "
-            "the first clean-up comes after the first install")
+    reads as a missing clean-up. The build would be the same; a user's hadolint gate would not.
+
+    Folds the group's bodies as they join (the group is only ever appended to), so a group of
+    thousands of RUNs is read once, not once per RUN."""
+
+    def __init__(self, group: list[_Body]) -> None:
+        self.group = group
+        self.folded = 0
+        self.fold = OrderFold()
+        self.alone: set[str] = set()  # rules a body of the group breaks by itself
+
+    def reason(self, body: _Body) -> str | None:
+        for b in self.group[self.folded:]:
+            if b.order:
+                self.fold.add(b.order)
+                self.alone |= order_violations([b.order])
+        self.folded = len(self.group)
+        if not body.order and not self.fold.first:
+            return None
+        merged = self.fold.violations(body.order) - self.alone - order_violations([body.order])
+        if not merged:
+            return None
+        return (f"hadolint {'/'.join(sorted(merged))} would flag the merged RUN: it only checks that "
+                "the first clean-up comes after the first install")
+
+
 # `set` options whose leaking into a following plain command chain is provably harmless (see
 # _errexit_join); anything else (noglob, noclobber, allexport, positional parameters) is not.
 _HARMLESS_SET_LETTERS = frozenset("euxv")
