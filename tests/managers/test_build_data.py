@@ -23,7 +23,7 @@ def test_every_toolchain_command_names_its_manual(name, source):
 
 @pytest.mark.parametrize("family,verbs,source", BUILDING_FAMILIES, ids=[f.name for f, _, _ in BUILDING_FAMILIES])
 def test_every_building_family_names_its_source(family, verbs, source):
-    assert source.startswith("https://") and verbs
+    assert source.startswith("https://") and verbs, family.name
 
 
 def test_sources_of_the_tables():
