@@ -148,25 +148,26 @@ class _Checker:
         copied_from = self._copied_from(stages)
         parent: dict[int, int] = {}
         names = {s.name.lower(): s.index for s in stages if s.name}
+        children: dict[int, list[Stage]] = {}
         for stage in stages:
-            index = names.get(stage.base.lower())
-            if index is not None and index < stage.index:
-                parent[stage.index] = index
+            base_index = names.get(stage.base.lower())
+            if base_index is not None and base_index < stage.index:
+                parent[stage.index] = base_index
+                children.setdefault(base_index, []).append(stage)
         # What ships: the last stage, any stage nothing else uses (another possible --target), and
         # the stages they are built FROM. The rest are builders: only what is copied out ships.
         shipped: set[int] = set()
         for stage in stages:
             if stage.index == len(stages) - 1 or (stage.index not in copied_from
-                                                   and stage.index not in parent.values()):
-                index: int | None = stage.index
-                while index is not None and index not in shipped:
-                    shipped.add(index)
-                    index = parent.get(index)
+                                                   and stage.index not in children):
+                walk: int | None = stage.index
+                while walk is not None and walk not in shipped:
+                    shipped.add(walk)
+                    walk = parent.get(walk)
         for stage in stages:
             if stage.index not in shipped:
                 continue
-            children = [s for s in stages if parent.get(s.index) == stage.index]
-            yield from self._stage(stage, children, stage.index == len(stages) - 1)
+            yield from self._stage(stage, children.get(stage.index, []), stage.index == len(stages) - 1)
 
     @staticmethod
     def _copied_from(stages: tuple[Stage, ...]) -> set[int]:
