@@ -6,9 +6,16 @@ from .._records import dataclass
 from ..syntax import Dockerfile, Instruction, Trivia
 from ..syntax.shell import Command, Script
 from .base import Context, Edit, Finding, Fix, Pass, Safety
+from .runeffects import (
+    interpreter_change,
+    process_left_running,
+    shell_reads_startup_files,
+    startup_file_variable,
+)
 from .shellquery import (
     cleanup_order,
     enables_errexit,
+    errexit_at_end,
     order_violations,
     run_script,
     stage_items,
@@ -32,8 +39,11 @@ class _Body:
     full_text: str  # file text of the whole body
     isolate: str  # why it must run in a subshell when something follows it ("" = no need)
     errexit: bool  # `set -e` is in force somewhere in it (its own, even in a subshell or function, or the SHELL's)
-    errexit_main: bool  # `set -e` is in force in the main shell when it ends
+    errexit_end: bool  # `set -e` is certainly in force in the main shell at its last list
     order: tuple  # shellquery.cleanup_order: where its package-manager clean-ups stand
+    # Why no later RUN may join it (it may change the shell later RUNs start, or leave a
+    # process running: runeffects), "" when one may.
+    closes: str = ""
 
 
 class MergeRuns(Pass):
@@ -97,6 +107,8 @@ class MergeRuns(Pass):
         for stage in df.stages():
             shell_ok = not any(h in stage.base.lower() for h in _WINDOWS_HINTS)
             shell_errexit = False
+            shell_argv: tuple[str, ...] = ()
+            startup = ""  # why every RUN may change what the next one's shell reads at start
             group: list[_Body] = []
             between: list[tuple[list[Trivia], str]] = []  # (trivia, join) before group[i + 1]
             pending: list[Trivia] = []
@@ -110,10 +122,18 @@ class MergeRuns(Pass):
                     if ins.cmd == "SHELL":
                         shell_ok = shell_ok and _posix_shell(ins)
                         shell_errexit = shell_errexit_of(ins)
+                        shell_argv = tuple(ins.value) if ins.is_json else ()
+                        if shell_reads_startup_files(shell_argv):
+                            startup = (f"the SHELL (line {ins.start_line}) starts a login or "
+                                       "interactive shell, which reads start-up files any RUN may "
+                                       "change")
+                    elif startup_file_variable(ins):
+                        startup = (f"line {ins.start_line} sets {startup_file_variable(ins)}, a "
+                                   "file the shell reads at start that any RUN may change")
                     yield from self._emit(df, group, between, indent)
                     group, between, pending, prev = [], [], [], None
                     continue
-                body, own_reason = self._candidate(ins, shell_ok, shell_errexit)
+                body, own_reason = self._candidate(ins, shell_ok, shell_errexit, shell_argv, startup)
                 pragma = _pragma_above(pending)
                 if pragma and body is not None:
                     # Merged, the comment would end up inside the continuation and cover nothing.
@@ -154,8 +174,9 @@ class MergeRuns(Pass):
                 prev, pending = (ins, body, own_reason), []
             yield from self._emit(df, group, between, indent)
 
-    def _candidate(self, ins: Instruction, shell_ok: bool,
-                   shell_errexit: bool) -> tuple[_Body | None, str | None]:
+    def _candidate(self, ins: Instruction, shell_ok: bool, shell_errexit: bool,
+                   shell_argv: tuple[str, ...] = (), startup: str = "",
+                   ) -> tuple[_Body | None, str | None]:
         reason = _why_not(ins, shell_ok)
         if reason is not None:
             return None, reason
@@ -171,9 +192,20 @@ class MergeRuns(Pass):
         isolate = changes[0][1] if changes else ""
         _, full_end = ins.args_file_span()
         errexit = shell_errexit or enables_errexit(script, anywhere=True)
-        errexit_main = shell_errexit or enables_errexit(script)
+        closes = startup
+        if not closes:
+            change = interpreter_change(script, shell_argv)
+            if change is not None:
+                closes = (f"that RUN may change the shell later RUNs start ({change}); merged, this "
+                          "body would run in the shell already started")
+        if not closes:
+            running = process_left_running(script)
+            if running is not None:
+                closes = (f"that RUN may leave a process running ({running}); merged, it would "
+                          "still run during this body")
         return _Body(ins, script, _file_text(ins, start, end), _file_text(ins, start, full_end),
-                     isolate, errexit, errexit_main, cleanup_order(script)), None
+                     isolate, errexit, errexit_at_end(script, shell_errexit), cleanup_order(script),
+                     closes), None
 
     def _emit(self, df: Dockerfile, group: list[_Body], between: list[tuple[list[Trivia], str]],
               indent: str) -> Iterator[Finding]:
@@ -256,14 +288,17 @@ def _pair_reason(previous: _Body, body: _Body, previous_leads: bool) -> str | No
     b = sorted(f.raw for f in body.ins.flags)
     if a != b:
         return "their flags differ (" + (" ".join(a) or "none") + " vs " + (" ".join(b) or "none") + ")"
+    if previous.closes:
+        return previous.closes
     if previous.script.ends_with_comment:
         return "the RUN before it ends with a comment"
     if body.script.ends_with_comment and not body.script.is_and_chain:
         return "it ends with a comment and would need grouping"
     wrapped = previous.isolate or (not previous_leads and not previous.script.is_and_chain)
-    compound_last = previous.script.statements[-1].kind in ("subshell", "group", "compound")
-    if (wrapped or compound_last) and previous.errexit:
-        # POSIX: -e is ignored in every command of an AND-OR list but the last, subshells included.
+    if previous.errexit and (wrapped or not previous.script.end_is_errexit_transparent):
+        # POSIX: -e is ignored in every command of an AND-OR list but the last, and in all they
+        # run (compound commands, subshells, functions): `( A ) && B` or `A && B` whose last
+        # statement runs others would go on where A alone stopped.
         return _ERREXIT_REASON
     return None
 
@@ -298,13 +333,19 @@ def _errexit_join(previous: _Body, body: _Body) -> str | None:
     Allowed when ``previous`` changes no state but shell options, those options are among
     -e/-u/-x/-v/pipefail, and ``body`` is a plain `&&` chain of simple commands: under -e such a
     chain fails exactly when it did without -e; -x/-v only trace; -u could only matter for a
-    parameter expansion and pipefail for a pipeline, so the body must have neither. The join is
-    `&&` when ``previous`` ends in a simple command or list (its failure then still fails the
-    whole RUN, as the last list of the script), and `;` when it ends in a compound command, which
-    must stay outside an `&&` list to keep -e in force inside it.
+    parameter expansion and pipefail for a pipeline, so the body must have neither (nor a command
+    substitution of several commands, inside which dash would now apply -e).
+
+    The join is asked of the shell model, which knows how `set -e` treats each statement:
+    - `&&` when nothing in ``previous``'s last statement is reached by -e from inside
+      (:attr:`Script.end_is_errexit_transparent`): a failure of the body then still fails the
+      merged RUN at the same command, whatever its last list looks like;
+    - `;` when -e is certainly in force at ``previous``'s last list and any failure of that list
+      has made the shell exit already (:attr:`Script.failure_exits_under_errexit`): the follower
+      then runs only when ``previous`` alone would have succeeded. (`set -e && a && b > f` is
+      not such a body: a failing `a` ends the list with -e ignored, and `; c` would run c);
+    - None otherwise.
     """
-    if not previous.errexit_main:  # e.g. `(set -e; a)`: the main shell would go on after a failure
-        return None
     options: set[str] = set()
     for obj, _why in previous.script.state_changes():
         if not isinstance(obj, Command) or obj.basename != "set":
@@ -327,18 +368,17 @@ def _errexit_join(previous: _Body, body: _Body) -> str | None:
             options |= letters
             i += 1
     script = body.script
-    if not script.is_and_chain or any(st.kind != "command" for st in script.statements):
+    if not script.is_and_chain or any(
+        st.kind != "command" or not st.errexit_transparent for st in script.statements
+    ):
         return None
     if ("u" in options or "nounset" in options) and "$" in script.text:
         return None
-    if previous.script.statements[-1].kind not in ("subshell", "group", "compound"):
+    if previous.script.end_is_errexit_transparent:
         return "&&"
-    # A compound command keeps -e inside only outside an `&&` list: join with `;`, which needs the
-    # last and-or list to be that compound alone (under -e, `a && { b; }; c` goes on to c when a
-    # fails, since a failing non-final command of a list does not stop the shell).
-    if len(previous.script.and_or_lists()[-1]) != 1:
-        return None
-    return ";"
+    if previous.errexit_end and previous.script.failure_exits_under_errexit:
+        return ";"
+    return None
 
 
 def _posix_shell(ins: Instruction) -> bool:

@@ -220,6 +220,9 @@ class Command:
     start: int
     end: int
     context: frozenset[str]
+    # Destinations of its output redirections (``> f``, ``>> f``, ``&> f``, ``<> f``): files the
+    # shell opens for writing before the command runs.
+    outputs: tuple[Word, ...] = ()
 
     @property
     def name(self) -> str | None:
@@ -331,6 +334,14 @@ class Statement:
     commands: tuple[Command, ...]
     kind: str
     separator: str | None
+    # How `set -e` treats it (POSIX 2.14 `set -e`; read in _errexit_exits/_errexit_transparent):
+    # ``errexit_exits`` -- run with -e in force, any non-zero status it ends with has already made
+    # the shell exit (a simple command, a pipeline, a subshell; `a || b` when b is such; a compound
+    # command when each of its possible last lists is). ``errexit_transparent`` -- it holds no
+    # command that -e reaches *inside* it (only simple commands, pipelines of them, substitutions of
+    # one), so putting it before `&&`, where -e is ignored, changes nothing in it.
+    errexit_exits: bool = False
+    errexit_transparent: bool = False
 
 
 @dataclass(frozen=True)
@@ -344,6 +355,7 @@ class Script:
     commands: tuple[Command, ...]
     ends_with_comment: bool
     comments: tuple[tuple[int, int], ...]
+    functions: frozenset[str] = frozenset()  # names of the shell functions it defines
     # (top-level-ish) state changes found while walking that are not a command
     # name: function definitions, ${X:=...}, (( )), prefix assignments on
     # special builtins.  Read through ``state_changes()``.
@@ -394,6 +406,43 @@ class Script:
         return tuple(groups)
 
     @property
+    def failure_exits_under_errexit(self) -> bool:
+        """With `set -e` in force when the main shell reaches its last and-or list, a non-zero
+        exit status of the body means the shell has already exited.
+
+        True when that list is one statement or ends ``|| s`` (the last element of an AND-OR list
+        keeps -e; every other one loses it), and that statement's own failures reach -e
+        (:attr:`Statement.errexit_exits`). Then ``body; next`` runs ``next`` only when the body
+        alone would have succeeded. ``set -e && a && b`` is not such a body: a failing ``a`` ends
+        the list with -e ignored, and the shell goes on.
+        """
+        if self.opaque or not self.statements:
+            return False
+        last_list = self.and_or_lists()[-1]
+        if len(last_list) > 1 and last_list[-2].separator != "||":
+            return False
+        return last_list[-1].errexit_exits
+
+    @property
+    def end_is_errexit_transparent(self) -> bool:
+        """Appending ``&& next`` to the body changes nothing `set -e` does inside it.
+
+        POSIX shells ignore -e in every element of an AND-OR list but the last, and in everything
+        such an element runs: a compound command, a subshell, a pipeline stage that is one, a
+        function it calls, a file it sources. So the body's last statement must hold none of
+        those (:attr:`Statement.errexit_transparent`) and call no function the body defines.
+        """
+        if self.opaque or not self.statements:
+            return False
+        last = self.statements[-1]
+        if not last.errexit_transparent:
+            return False
+        return not any(
+            _effective_name(c) in self.functions or _effective_name(c) in (".", "source")
+            for c in last.commands
+        )
+
+    @property
     def leads_with_assignment(self) -> bool:
         """The body starts with a bare assignment in the main shell (``v=1.2 && curl .../$v``),
         however tree-sitter groups what follows (a redirect at the end nests the whole list)."""
@@ -402,8 +451,12 @@ class Script:
 
     @property
     def has_background_job(self) -> bool:
-        """Something runs in the background (`&`), concurrently with what follows."""
-        return any(reason is BACKGROUND_REASON for _, reason in self.state_changes())
+        """Something runs in the background (`&`), concurrently with what follows -- at any
+        depth: ``(mysqld_safe &)``, ``{ server & }``, ``f() { x & }``, ``$(x &)`` -- and may still
+        run when the body ends (a subshell does not wait for its jobs)."""
+        return any(s.separator == "&" for s in self.statements) or any(
+            "background" in c.context for c in self.commands
+        )
 
     def state_changes(self) -> tuple[tuple[Command | Statement, str], ...]:
         """What changes shell state for the commands that follow, with a reason.
@@ -508,6 +561,7 @@ class _Builder:
         self.opaque_reason: str | None = None
         # (start, end, reason) of state changes that are not a command name; see build()
         self.pending_changes: list[tuple[int, int, str]] = []
+        self.functions: set[str] = set()
         try:
             self.source = text.encode("utf-8")
         except UnicodeEncodeError:
@@ -618,11 +672,12 @@ class _Builder:
         statements: list[Statement] = []
         all_commands: list[Command] = []
         items = self._top_level_items(root)
-        for node, separator, background in items:
+        for node, separator, background, extra in items:
             context = frozenset({"background"}) if background else frozenset()
             commands: list[Command] = []
-            self._walk(node, context, commands, (), 0)
-            start, end = self._span(node)
+            self._walk(node, context, commands, extra, 0)
+            start = self._pos(node.start_byte)
+            end = self._pos(max([node.end_byte, *(r.end_byte for r in extra)]))
             statement = Statement(
                 start=start,
                 end=end,
@@ -630,6 +685,8 @@ class _Builder:
                 commands=tuple(commands),
                 kind=_statement_kind(node),
                 separator=separator,
+                errexit_exits=_errexit_exits(node, 0),
+                errexit_transparent=_errexit_transparent(node),
             )
             statements.append(statement)
             all_commands.extend(commands)
@@ -644,6 +701,7 @@ class _Builder:
             commands=tuple(all_commands),
             ends_with_comment=ends_with_comment,
             comments=tuple(comments),
+            functions=frozenset(self.functions),
             _extra_changes=self._resolve_changes(statements, all_commands),
         )
 
@@ -712,9 +770,12 @@ class _Builder:
                 stack.extend(reversed(node.children))
         return "syntax error"
 
-    def _top_level_items(self, root: Node) -> list[tuple[Node, str | None, bool]]:
-        """(node, separator, backgrounded) for each top-level statement."""
-        items: list[tuple[Node, str | None, bool]] = []
+    def _top_level_items(
+        self, root: Node
+    ) -> list[tuple[Node, str | None, bool, tuple[Node, ...]]]:
+        """(node, separator, backgrounded, its redirections tree-sitter hung on a list) for each
+        top-level statement."""
+        items: list[tuple[Node, str | None, bool, tuple[Node, ...]]] = []
         children = [c for c in root.children if c.type != "comment"]
         for i, child in enumerate(children):
             if child.type in (";", "&", ";;"):
@@ -729,8 +790,10 @@ class _Builder:
                 separator = None
             background = separator == "&"
             flat = _flatten_list(child)
-            for j, (node, operator) in enumerate(flat):
-                items.append((node, operator if j < len(flat) - 1 else separator, background))
+            for j, (node, operator, extra) in enumerate(flat):
+                items.append(
+                    (node, operator if j < len(flat) - 1 else separator, background, extra)
+                )
         return items
 
     # -- statements (where commands can start)
@@ -750,13 +813,29 @@ class _Builder:
         depth += 1
         kind = node.type
         if kind == "redirected_statement":
-            self._redirected(node, context, out, depth)
-        elif kind in _COMMAND_TYPES or kind in ("variable_assignment", "variable_assignments"):
+            self._redirected(node, context, out, depth, redirects)
+            return
+        if kind in _COMMAND_TYPES or kind in ("variable_assignment", "variable_assignments"):
             self._command(node, context, out, redirects, depth)
-        elif kind == "list":
-            for item, _operator in _flatten_list(node):
-                self._walk(item, context, out, (), depth)
-        elif kind in ("program", "do_group", "ERROR"):
+            return
+        if kind == "list":  # redirections given here belong to the list's last element
+            flat = _flatten_list(node)
+            for i, (item, _operator, extra) in enumerate(flat):
+                last = i == len(flat) - 1
+                self._walk(item, context, out, extra + (redirects if last else ()), depth)
+            return
+        if kind == "pipeline" and redirects:  # ... and here to the pipeline's last stage
+            self._statements(node.children, context | {"pipeline"}, out, depth, redirects)
+            return
+        self._walk_compound(node, context, out, depth)
+        for redirect in redirects:  # on a compound command: only substitutions hold commands
+            self._nested(redirect, context, out, depth, include_self=True)
+
+    def _walk_compound(
+        self, node: Node, context: frozenset[str], out: list[Command], depth: int
+    ) -> None:
+        kind = node.type
+        if kind in ("program", "do_group", "ERROR"):
             self._statements(node.children, context, out, depth)
         elif kind in _SUBSTITUTION_TYPES:
             self._statements(node.children, context | {"substitution"}, out, depth)
@@ -775,6 +854,7 @@ class _Builder:
         elif kind == "function_definition":
             name = node.child_by_field_name("name")
             label = self._slice(name) if name is not None else "?"
+            self.functions.add(label)
             self._change(node, context, f"defines shell function {label}")
             body = node.child_by_field_name("body")
             if body is not None:
@@ -814,16 +894,22 @@ class _Builder:
             self._nested(node, context, out, depth)
 
     def _statements(
-        self, children: list[Node], context: frozenset[str], out: list[Command], depth: int
+        self,
+        children: list[Node],
+        context: frozenset[str],
+        out: list[Command],
+        depth: int,
+        last_redirects: tuple[Node, ...] = (),
     ) -> None:
-        for i, child in enumerate(children):
-            if not child.is_named or child.type == "comment":
-                continue
+        named = [i for i, c in enumerate(children) if c.is_named and c.type != "comment"]
+        for i in named:
+            child = children[i]
             following = children[i + 1] if i + 1 < len(children) else None
             child_context = context
             if following is not None and following.type == "&":
                 child_context = context | {"background"}
-            self._walk(child, child_context, out, (), depth)
+            extra = last_redirects if i == named[-1] else ()
+            self._walk(child, child_context, out, extra, depth)
 
     def _fields(
         self,
@@ -856,18 +942,22 @@ class _Builder:
             self._walk(child, child_context, out, (), depth)
 
     def _redirected(
-        self, node: Node, context: frozenset[str], out: list[Command], depth: int
+        self,
+        node: Node,
+        context: frozenset[str],
+        out: list[Command],
+        depth: int,
+        outer: tuple[Node, ...] = (),
     ) -> None:
         body = node.child_by_field_name("body")
-        own = tuple(
-            c for i, c in enumerate(node.children) if node.field_name_for_child(i) == "redirect"
-        )
+        own = _own_redirects(node) + outer
         if any(r.type == "heredoc_redirect" for r in own):
             context = context | {"heredoc"}
         if body is not None and (
             body.type in _COMMAND_TYPES
-            or body.type in ("variable_assignment", "variable_assignments")
+            or body.type in ("variable_assignment", "variable_assignments", "list", "pipeline")
         ):
+            # A list or pipeline cannot take a redirection: it belongs to its last command.
             self._walk(body, context, out, own, depth)
             return
         if body is not None:
@@ -952,6 +1042,7 @@ class _Builder:
             assignments.extend(self._word(c) for c in targets if c.type == "variable_assignment")
 
         redirect_texts: list[str] = []
+        outputs: list[Word] = []
         for redirect in [*inner_redirects, *redirects]:
             text_end = redirect.end_byte
             destinations = _destinations(redirect)
@@ -962,6 +1053,9 @@ class _Builder:
                 argv.extend(self._word(extra) for extra in destinations[1:])
             start, end = self._pos(redirect.start_byte), self._pos(text_end)
             redirect_texts.append(self.text[start:end])
+            target = _output_target(redirect, destinations)
+            if target is not None:
+                outputs.append(self._word(target))
             if redirect.type == "heredoc_redirect":
                 context = context | {"heredoc"}
         argv.sort(key=lambda w: w.start)
@@ -975,6 +1069,7 @@ class _Builder:
             start=self._pos(start_byte),
             end=self._pos(end_byte),
             context=context,
+            outputs=tuple(outputs),
         )
         out.append(command)
 
@@ -1012,27 +1107,150 @@ def _all_blank(chunk: bytes, blank: frozenset[int]) -> bool:
     return all(b in blank for b in chunk)
 
 
-def _flatten_list(node: Node) -> list[tuple[Node, str | None]]:
-    """``a && b || c`` (nested ``list`` nodes) -> [(a, '&&'), (b, '||'), (c, None)].
+def _flatten_list(node: Node) -> list[tuple[Node, str | None, tuple[Node, ...]]]:
+    """``a && b || c`` (nested ``list`` nodes) -> [(a, '&&', ()), (b, '||', ()), (c, None, ())].
 
-    Iterative: a chain of thousands of ``&&`` nests that deep.
+    The third item holds redirections that belong to that element although tree-sitter-bash hangs
+    them on the whole list: it reads ``a && b > f`` as ``(a && b) > f``, but a redirection applies
+    to one command, so the shell reads ``a && (b > f)`` (POSIX 2.9.3: an AND-OR list is made of
+    pipelines, each of commands with their own redirections). Iterative: a chain of thousands of
+    ``&&`` nests that deep.
     """
-    sequence: list[Node] = []
+    sequence: list[Node | tuple[Node, ...]] = []  # nodes, and redirections for the node before
+    stack: list[Node | tuple[Node, ...]] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, tuple):
+            sequence.append(current)
+        elif current.type == "list":
+            stack.extend(reversed(current.children))
+        elif current.type == "redirected_statement" and _redirected_list(current) is not None:
+            body = _redirected_list(current)
+            assert body is not None
+            stack.append(_own_redirects(current))  # popped after the body: attaches to its end
+            stack.append(body)
+        elif current.type != "comment":
+            sequence.append(current)
+    out: list[tuple[Node, str | None, tuple[Node, ...]]] = []
+    for current in sequence:
+        if isinstance(current, tuple):
+            if out:
+                item, operator, extra = out[-1]
+                out[-1] = (item, operator, extra + current)
+        elif current.type in ("&&", "||"):
+            if out:
+                out[-1] = (out[-1][0], current.type, out[-1][2])
+        else:
+            out.append((current, None, ()))
+    return out
+
+
+def _statement_nodes(children: Iterable[Node]) -> list[Node]:
+    """The statements among ``children`` (named, not comments); a background one as ``&``."""
+    out: list[Node] = []
+    for child in children:
+        if child.type == "&" and out:
+            out[-1] = child  # stands for "the statement before ran in the background": status 0
+        elif child.is_named and child.type != "comment":
+            out.append(child)
+    return out
+
+
+def _last_exits(children: Iterable[Node], depth: int) -> bool:
+    """The last statement of a compound list ends its failures through -e (see _errexit_exits)."""
+    statements = _statement_nodes(children)
+    return not statements or _errexit_exits(statements[-1], depth)
+
+
+def _errexit_exits(node: Node, depth: int) -> bool:
+    """Run with `set -e` in force (and not ignored), a non-zero status of ``node`` has made the
+    shell exit. POSIX 2.14 `set -e`: a simple command, a pipeline (`!` aside) and a subshell
+    exit on failure; a compound command does not when its status comes from a failure while -e
+    was ignored, so it exits only when each list that may end it does; an AND-OR list's last
+    element keeps -e, the others do not. Checked with dash and bash (`set -e; { false && true; };
+    echo reached` goes on; `set -e; (false && true); echo reached` does not)."""
+    if depth > _MAX_DEPTH:
+        return False
+    depth += 1
+    kind = node.type
+    if kind == "&":  # a background job: its status is 0
+        return True
+    if kind in _COMMAND_TYPES or kind in (
+        "variable_assignment", "variable_assignments", "pipeline", "subshell", "function_definition"
+    ):
+        return True
+    if kind == "redirected_statement":
+        inner = node.child_by_field_name("body")
+        return inner is None or _errexit_exits(inner, depth)
+    if kind == "list":
+        flat = _flatten_list(node)
+        if len(flat) > 1 and flat[-2][1] != "||":
+            return False
+        return _errexit_exits(flat[-1][0], depth)
+    if kind == "compound_statement":
+        if node.child_count and node.children[0].type == "((":
+            return False  # (( )) is bash's; dash reads it as nested subshells
+        return _last_exits(node.children, depth)
+    if kind == "do_group":
+        return _last_exits(node.children, depth)
+    if kind in ("if_statement", "elif_clause", "else_clause"):
+        branch: list[Node] = []
+        seen_then = kind == "else_clause"
+        for child in node.children:
+            if child.type in ("elif_clause", "else_clause"):
+                if not _errexit_exits(child, depth):
+                    return False
+            elif child.type == "then":
+                seen_then = True
+            elif seen_then:
+                branch.append(child)
+        return _last_exits(branch, depth)
+    if kind in ("while_statement", "for_statement", "c_style_for_statement"):
+        loop_body = node.child_by_field_name("body")
+        return loop_body is not None and _errexit_exits(loop_body, depth)
+    if kind == "case_statement":
+        return all(
+            _errexit_exits(c, depth) for c in node.children if c.type == "case_item"
+        )
+    if kind == "case_item":
+        if any(c.type in (";&", ";;&") for c in node.children):
+            return False  # falls through into the next item
+        items = [
+            c for i, c in enumerate(node.children) if node.field_name_for_child(i) != "value"
+        ]
+        return _last_exits(items, depth)
+    return False
+
+
+def _errexit_transparent(node: Node) -> bool:
+    """``node`` holds no command that `set -e` reaches inside it: simple commands, pipelines of
+    them, `!` and redirections of those, and command substitutions of a single simple command
+    (dash keeps -e inside $(...) wherever it stands; bash in POSIX mode drops it there left of
+    `&&`, which matters only when something follows inside)."""
     stack = [node]
     while stack:
         current = stack.pop()
-        if current.type == "list":
-            stack.extend(reversed(current.children))
-        elif current.type != "comment":
-            sequence.append(current)
-    out: list[tuple[Node, str | None]] = []
-    for current in sequence:
-        if current.type in ("&&", "||"):
-            if out:
-                out[-1] = (out[-1][0], current.type)
-        else:
-            out.append((current, None))
-    return out
+        kind = current.type
+        if kind in _SUBSTITUTION_TYPES:
+            inner = _statement_nodes(current.children)
+            if len(inner) > 1 or (inner and inner[0].type not in _COMMAND_TYPES):
+                return False
+        elif kind in _COMPOUND_TYPES or kind in ("subshell", "compound_statement", "list"):
+            return False
+        stack.extend(current.children)
+    return True
+
+
+def _redirected_list(node: Node) -> Node | None:
+    """The ``list`` body of a redirected statement (``a && b > f`` as tree-sitter reads it)."""
+    body = node.child_by_field_name("body")
+    return body if body is not None and body.type == "list" else None
+
+
+def _own_redirects(node: Node) -> tuple[Node, ...]:
+    return tuple(
+        c for i, c in enumerate(node.children) if node.field_name_for_child(i) == "redirect"
+    )
 
 
 def _statement_kind(node: Node) -> str:
@@ -1060,6 +1278,23 @@ def _statement_kind(node: Node) -> str:
     if kind == "compound_statement":
         return "compound" if node.child_count and node.children[0].type == "((" else "group"
     return "compound"
+
+
+_OUTPUT_OPERATORS = frozenset({">", ">>", ">|", "&>", "&>>", "<>"})
+
+
+def _output_target(redirect: Node, destinations: list[Node]) -> Node | None:
+    """The file an output redirection opens for writing (``> f``, ``&> f``, ``>& f``), or None
+    (input, a duplicated descriptor ``2>&1``, ``>&-``)."""
+    if redirect.type != "file_redirect" or not destinations:
+        return None
+    operators = {c.type for c in redirect.children if not c.is_named}
+    if operators & _OUTPUT_OPERATORS:
+        return destinations[0]
+    if ">&" in operators and destinations[0].type not in ("number",):
+        text = destinations[0].text or b""
+        return None if text == b"-" or text.isdigit() else destinations[0]
+    return None
 
 
 def _destinations(redirect: Node) -> list[Node]:
