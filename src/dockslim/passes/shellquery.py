@@ -53,7 +53,7 @@ def unreadable_reason(script: Script | None) -> str | None:
     if not script.statements:
         return "its body is empty"
     if script.has_background_job:
-        return "it runs a command in the background (&)"
+        return "it runs a command in the background (&), which may still run when the body ends"
     return None
 
 
