@@ -178,6 +178,10 @@ _SPECIAL_BUILTINS = frozenset(
 _OPAQUE_COMMANDS: dict[str, str] = {
     "eval": "eval runs code that only exists at run time",
     "alias": "alias changes how later commands are parsed",
+    # tree-sitter-bash reads `! { a; b; }` as the commands `! { a`, `b`, `}`: a reserved word
+    # taken for a command name means the tree is not the shell's.
+    "{": "a `{ }` group tree-sitter-bash misreads (e.g. after `!`)",
+    "}": "a `{ }` group tree-sitter-bash misreads (e.g. after `!`)",
 }
 
 
