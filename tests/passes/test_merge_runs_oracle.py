@@ -47,14 +47,19 @@ class _Ids:
 
     def __call__(self) -> str:
         self.n += 1
-        return f"c {self.n}${{BASH_VERSION:+-bash}}"
+        return f"c {self.n}"
+
+
+# How a `set -e` body may end: the shapes whose failures -e may or may not see.
+_ENDINGS = ["and-redirect", "and", "for", "if", "group", "pipe-group", "subshell", "or", "negated"]
 
 
 @st.composite
-def _statement(draw, ids: _Ids, depth: int = 0) -> str:
-    kinds = ["simple", "and", "or", "redirect", "and-redirect"]
-    if depth < 2:
-        kinds += ["group", "subshell", "for", "if", "pipe-group", "negated"]
+def _statement(draw, ids: _Ids, depth: int = 0, kinds: list[str] | None = None) -> str:
+    if kinds is None:
+        kinds = ["simple", "and", "or", "redirect", "and-redirect"]
+        if depth < 2:
+            kinds += ["group", "subshell", "for", "if", "pipe-group", "negated"]
     kind = draw(st.sampled_from(kinds))
     if kind == "simple":
         return ids()
@@ -83,26 +88,42 @@ def _statement(draw, ids: _Ids, depth: int = 0) -> str:
     return f"echo k | {{ read -r x; {body}; }}"  # pipe-group
 
 
+# What each body of a sequence may be, by the hole of issue #15 it probes.
+ERREXIT, SHELL, BACKGROUND = "errexit", "shell", "background"
+
+
 @st.composite
-def _body(draw, ids: _Ids) -> str:
-    shape = draw(st.integers(0, 9))
-    if shape == 0:
-        return "rm -f /bin/sh && ln -s bash /bin/sh"
-    if shape == 1:
+def _body(draw, ids: _Ids, holes: frozenset[str]) -> str:
+    shapes = ["plain", "plain"]
+    if ERREXIT in holes:
+        shapes += ["errexit", "errexit", "errexit"]
+    if SHELL in holes:
+        shapes += ["replace-shell", "probe-shell"]
+    if BACKGROUND in holes:
+        shapes += ["background"]
+    shape = draw(st.sampled_from(shapes))
+    if shape == "plain":  # what may inherit `set` options: a plain chain of simple commands
+        return " && ".join(ids() for _ in range(draw(st.integers(1, 2))))
+    if shape == "replace-shell":
+        return draw(st.sampled_from(["rm -f /bin/sh && ln -s bash /bin/sh", "ln -sf bash /bin/sh",
+                                     "ln -sf dash /bin/sh"]))
+    if shape == "probe-shell":  # which shell runs it: recorded as `N-bash` under bash
+        return f"{ids()}${{BASH_VERSION:+-bash}}"
+    if shape == "background":
         job = draw(st.sampled_from(["(sleep 5 &)", "{ sleep 5 & }", "f() { sleep 5 & }; f",
                                     "(nohup sleep 5 >/dev/null 2>&1 &)"]))
         return f"{job}; {ids()}"
-    prefix = draw(st.sampled_from(["", "", "set -e; ", "set -eux && ", "set -ex; "]))
-    statements = draw(st.lists(_statement(ids), min_size=1, max_size=3))
-    seps = [draw(st.sampled_from(["; ", " && "])) for _ in statements[1:]]
-    text = statements[0] + "".join(s + t for s, t in zip(seps, statements[1:]))
-    return prefix + text
+    prefix = draw(st.sampled_from(["", "set -e; ", "set -e; ", "set -eux && ", "set -ex; "]))
+    lead = draw(st.lists(_statement(ids), max_size=1))
+    last = draw(_statement(ids, kinds=_ENDINGS))
+    sep = draw(st.sampled_from(["; ", " && "]))
+    return prefix + "".join(f"{s}{sep}" for s in lead) + last
 
 
 @st.composite
-def run_sequences(draw) -> str:
+def run_sequences(draw, holes: frozenset[str] = frozenset({ERREXIT, SHELL, BACKGROUND})) -> str:
     ids = _Ids()
-    bodies = [draw(_body(ids)) for _ in range(draw(st.integers(2, 4)))]
+    bodies = [draw(_body(ids, holes)) for _ in range(draw(st.integers(2, 4)))]
     return "FROM debian:bookworm\n" + "".join(f"RUN {b}\n" for b in bodies)
 
 
@@ -204,9 +225,24 @@ def check_sequence(text: str) -> None:
             f"does not when call {fail_at} fails:\n{text}\n--- merged ---\n{result.text}")
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(run_sequences())
-def test_generated_sequences_play_the_same_in_real_shells(text):
+_SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@settings(_SETTINGS, max_examples=40)
+@given(run_sequences(frozenset({ERREXIT})))
+def test_generated_errexit_sequences_play_the_same_in_real_shells(text):
+    check_sequence(text)
+
+
+@_SETTINGS
+@given(run_sequences(frozenset({SHELL})))
+def test_generated_shell_replacing_sequences_play_the_same_in_real_shells(text):
+    check_sequence(text)
+
+
+@_SETTINGS
+@given(run_sequences(frozenset({BACKGROUND})))
+def test_generated_background_job_sequences_play_the_same_in_real_shells(text):
     check_sequence(text)
 
 
