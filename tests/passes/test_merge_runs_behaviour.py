@@ -56,6 +56,13 @@ HAZARDS = [
     "ls /w > /list 2>/dev/null || true", "touch /x # trailing comment", "echo hi | pip install -r /dev/stdin",
     # led by an assignment, ending in a redirect (grouped when last, isolated otherwise)
     "v=1.2 && pip install tool==$v && echo \"$v\" > /v",
+    # issue #15: a `set -e` list ending in a redirect, a loop ending in a list, a pipeline into a
+    # group; /bin/sh replaced by bash, and a body that says which shell runs it; background jobs
+    # inside a subshell and a group
+    "set -eux && pip install x1 && echo ok > /done", "set -e; for p in l1; do pip install $p && touch /$p; done",
+    "set -e; echo k | { read -r k; pip install $k; touch /k; }",
+    "rm /bin/sh && ln -s /bin/bash /bin/sh", "echo \"${BASH_VERSION:-not bash}\" >> /seen",
+    "(sleep 1 &); touch /bg", "{ sleep 1 & }; touch /bg2",
 ]
 
 

@@ -73,16 +73,29 @@ class MergeRuns(Pass):
       assignments, functions, `source` ...) runs in a subshell `( ... )`, so nothing leaks.
     - A body whose failure is not simply "any command failed" (`a; b`, `a || b`) is grouped
       `{ ...; }` when it follows another body, so the build still fails exactly when it did.
-    - POSIX shells ignore `set -e` in every command of an `&&` list but the last, subshells and
-      groups included. So a body that relies on `set -e` (its own, or an errexit `SHELL`) is
-      only merged where it needs no wrapping, or as the last body — or, when its only state
-      change is `set -e/-u/-x/-v/-o pipefail`, the next body joins it unwrapped and inherits
-      those options, provided it is a plain `&&` chain of simple commands (with no `$` under
-      -u): with `&&` after a simple command or list, with `;` after a compound command that
-      stands alone (so -e stays in force inside it). The shell then stops exactly where the
-      separate RUNs would have failed.
+    - POSIX shells ignore `set -e` in every command of an `&&` list but the last, and in all such
+      a command runs: compound commands, subshells, a pipeline stage that is one, functions. So a
+      body that relies on `set -e` (its own, or an errexit `SHELL`) is only merged where it needs
+      no wrapping and its last statement runs nothing -e reaches inside (a simple command, a
+      pipeline of them), or as the last body — or, when its only state change is
+      `set -e/-u/-x/-v/-o pipefail`, the next body joins it unwrapped and inherits those options,
+      provided it is a plain `&&` chain of simple commands (with no `$` under -u, no command
+      substitution of several commands). That join is `&&` when the body's last statement runs
+      nothing -e reaches inside; `;` when -e is certainly in force at its last list and every
+      failure of that list makes the shell exit (`set -e; for ...; do a; done`, a pipeline, a
+      subshell, `a || b`) — never for `set -e && a && b > f`, where a failing `a` ends the list
+      with -e ignored. The shell model (`syntax/shell.py`) answers both questions; the shell then
+      stops exactly where the separate RUNs would have failed.
+    - Each RUN starts a fresh shell, and the build ends every process of a RUN with it. So the
+      RUN after one that may change the shell later RUNs start (`rm /bin/sh && ln -s bash
+      /bin/sh`, `ln -sf`, `mv`, `dpkg-divert`, `update-alternatives`, a package manager naming a
+      shell package, an archive unpacked over `/`...), or that may leave a process running
+      (`service x start` without a stop, `pg_ctl start`, `nginx`, `start-stop-daemon --start`,
+      `gpg --recv-keys` without `gpgconf --kill`...), is not merged into it. Under a SHELL that
+      reads start-up files (`--login`, `-l`, `-i`) or with `BASH_ENV` set, no RUNs are merged.
     - Never merged: RUNs with different flags (`--mount`, `--network`, ...), exec (JSON) form,
-      heredocs, a body ending in a comment, background jobs (`&`), bodies the shell model cannot
+      heredocs, a body ending in a comment, background jobs (`&`, at any depth: `(server &)`,
+      `{ server & }`, in a function), bodies the shell model cannot
       read, RUNs under a non-POSIX `SHELL` or on a Windows base image, and RUNs separated by any
       other instruction. `check` says why for each pair of adjacent RUNs left apart.
     - Kept apart as well: RUNs whose merge would give hadolint a clean-up finding that none of
