@@ -62,3 +62,23 @@ def test_every_change_is_explained(seed, capsys):
     for pass_id in ("merge-runs", "cache-cleanup", "add-to-copy", "reorder-for-cache"):
         assert f"fixed {pass_id}" in err
     assert "saves 3 layers" in err and "--unsafe-fixes" in err
+
+
+def test_the_checklist_items_that_do_not_apply_say_nothing(seed, capsys):
+    """exec-form and pinned-base run on the seed and have nothing to say: its base is pinned
+    (`python:3.5.6-slim-stretch`, and after --unsafe-fixes `python:3.5.6-alpine`) and it declares no
+    CMD or ENTRYPOINT. The same passes act on the seed's checklist items where a file has them."""
+    dockerfile = seed / "Dockerfile"
+    for flags in ([], ["--unsafe-fixes"]):
+        assert main(["check", "--select", "exec-form,pinned-base", *flags, str(dockerfile)]) == 0
+        out, _ = capsys.readouterr()
+        assert out == ""
+    with_cmd = seed / "Dockerfile.app"
+    with_cmd.write_text(dockerfile.read_text().replace("FROM python:3.5.6-slim-stretch", "FROM python")
+                        + "CMD python manage.py runserver 0.0.0.0:8000\n")
+    assert main(["fix", "--write", "--unsafe-fixes", "--select", "exec-form,pinned-base", str(with_cmd)]) == 0
+    text = with_cmd.read_text()
+    assert text.startswith("FROM python:3.14\n")
+    assert text.endswith('CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n')
+    err = capsys.readouterr().err
+    assert "fixed exec-form" in err and "fixed pinned-base" in err

@@ -65,7 +65,7 @@ class Planner:
         passes = setup(list(eff.select), list(eff.ignore))
         return passes, Options(unsafe_fixes=eff.unsafe_fixes, cache_style=eff.cache_style,
                                package_map=eff.package_map, allow_unmapped=self.allow_unmapped,
-                               explicit=frozenset(eff.select))
+                               explicit=frozenset(eff.select), exec_form_wrap=eff.exec_form_wrap)
 
 
 def _files(paths: list[str]) -> list[str]:

@@ -33,6 +33,8 @@ KEYS: dict[str, tuple[str, str]] = {
                          "file's folder) matches the glob; a glob without `/` matches the file name."),
     "package-map": ("table: package -> package or list of packages",
                     "Extra Debian/Ubuntu -> Alpine package names, consulted before the built-in map."),
+    "exec-form-wrap": ("bool", ("exec-form: write a CMD/ENTRYPOINT that needs a shell as the explicit "
+                                "`[\"/bin/sh\", \"-c\", \"...\"]` Docker runs (default: false, a note).")),
 }
 
 
@@ -56,6 +58,7 @@ class Settings:
     cache_style: str | None = None
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     package_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exec_form_wrap: bool | None = None
 
     @property
     def root(self) -> Path | None:
@@ -96,6 +99,7 @@ class Effective:
     unsafe_fixes: bool
     cache_style: str
     package_map: tuple[tuple[str, tuple[str, ...]], ...]
+    exec_form_wrap: bool = False
 
 
 def merge(settings: Settings, flags: Flags, dockerfile: str) -> Effective:
@@ -106,7 +110,8 @@ def merge(settings: Settings, flags: Flags, dockerfile: str) -> Effective:
     ignore = tuple(dict.fromkeys(file_ignores + list(flags.ignore)))
     unsafe = flags.unsafe_fixes if flags.unsafe_fixes is not None else bool(settings.unsafe_fixes)
     style = flags.cache_style or settings.cache_style or "cleanup"
-    return Effective(tuple(select), ignore, unsafe, style, settings.package_map)
+    return Effective(tuple(select), ignore, unsafe, style, settings.package_map,
+                     bool(settings.exec_form_wrap))
 
 
 def _repository_root(start: Path) -> Path | None:
@@ -222,7 +227,10 @@ def parse(table: dict[str, Any], path: Path, known_ids: Sequence[str] = ()) -> S
         if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
             raise ConfigError(path, f"'package-map.{name}' must be a package name or a list of them")
         package_map.append((name, tuple(targets)))
-    return Settings(path, select, ignore, unsafe, style, per_path, tuple(package_map))
+    wrap = table.get("exec-form-wrap")
+    if wrap is not None and not isinstance(wrap, bool):
+        raise ConfigError(path, "'exec-form-wrap' must be true or false")
+    return Settings(path, select, ignore, unsafe, style, per_path, tuple(package_map), wrap)
 
 
 class Resolver:

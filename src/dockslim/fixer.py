@@ -13,6 +13,7 @@ from typing import Iterable, Sequence
 from . import suppress
 from ._records import dataclass, replace
 from .passes import Context, Edit, Finding, Fix, Options, Pass, Safety
+from .passes.buildcontext import BuildContext
 from .syntax import Dockerfile, ParseError, parse
 
 MAX_ITERATIONS = 10
@@ -99,7 +100,7 @@ def fix_text(
     passes: Sequence[Pass],
     *,
     path: str = "-",
-    build_context: Path | None = None,
+    build_context: Path | BuildContext | None = None,
     options: Options = Options(),
     tree: Dockerfile | None = None,
 ) -> FixResult:
@@ -164,7 +165,7 @@ def check_text(
     passes: Sequence[Pass],
     *,
     path: str = "-",
-    build_context: Path | None = None,
+    build_context: Path | BuildContext | None = None,
     options: Options = Options(),
 ) -> tuple[Dockerfile, list[Finding]]:
     tree = parse(text)

@@ -7,7 +7,7 @@ Forms (a comment line of its own; case of the words does not matter):
 - ``# dockslim: ignore-file`` / ``# dockslim: ignore-file[merge-runs]`` anywhere in the file (outside
   an instruction): the whole file.
 - ``# hadolint ignore=DL3059,DL3009`` above an instruction, and ``# hadolint global ignore=DL3059``
-  for the whole file: the passes that fix those hadolint rules (:data:`HADOLINT_RULES`) leave it
+  for the whole file: the passes that fix those hadolint rules (their ``hadolint`` attribute) leave it
   alone, so hadolint users keep their annotations.
 
 A finding is dropped when any instruction it covers or edits carries a suppression for its pass.
@@ -21,18 +21,13 @@ import re
 from typing import Iterable, Sequence
 
 from ._records import dataclass, field
-from .passes import Finding
+from .passes import REGISTRY, Finding
 from .passes.textutil import hadolint_pragma
 from .syntax import Dockerfile
 from .syntax.nodes import Instruction, Trivia
 
-# Which hadolint rules a pass fixes. A pass id may appear before the pass itself exists.
-HADOLINT_RULES: dict[str, tuple[str, ...]] = {
-    "merge-runs": ("DL3059",),
-    "add-to-copy": ("DL3020",),
-    "maintainer-to-label": ("DL4000",),
-    "cache-cleanup": ("DL3009", "DL3019", "DL3042", "DL3060", "DL3032", "DL3040", "DL3036", "DL3015"),
-}
+# Which hadolint rules a pass fixes: the ``hadolint`` attribute of each pass, in registry order.
+HADOLINT_RULES: dict[str, tuple[str, ...]] = {p.id: p.hadolint for p in REGISTRY if p.hadolint}
 
 ALL = "*"
 

@@ -11,6 +11,7 @@ from typing import Sequence
 
 from .fixer import FixResult, fix_text
 from .passes import Options, Pass
+from .passes.buildcontext import BuildContext
 from .syntax import parse
 
 
@@ -18,13 +19,13 @@ def run_fix(
     passes: type[Pass] | Sequence[type[Pass]],
     before: str,
     *,
-    context: str | Path | None = None,
+    context: str | Path | BuildContext | None = None,
     unsafe: bool = False,
     cache_style: str = "cleanup",
 ) -> FixResult:
     classes = [passes] if isinstance(passes, type) else list(passes)
     options = Options(unsafe_fixes=unsafe, cache_style=cache_style)
-    ctx = Path(context) if context is not None else None
+    ctx = Path(context) if isinstance(context, (str, Path)) else context
     return fix_text(before, [c() for c in classes], build_context=ctx, options=options)
 
 

@@ -6,23 +6,37 @@ import pytest
 
 from dockslim.passes.add_to_copy import AddToCopy
 from dockslim.passes import Safety
+from dockslim.passes.buildcontext import MemoryContext
 from dockslim.testing import assert_fix, assert_no_fix, run_fix
 
 
-@pytest.fixture
-def ctx(tmp_path):
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "main.py").write_text("print(1)\n")
-    (tmp_path / "conf.ini").write_text("[x]\n")
-    # An archive whose name does not say so: ADD would unpack it.
+def _tar() -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         data = b"hi"
         info = tarfile.TarInfo("hi.txt")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
-    (tmp_path / "bundle.bin").write_bytes(buf.getvalue())
-    (tmp_path / "data.blob").write_bytes(gzip.compress(b"x"))
+    return buf.getvalue()
+
+
+FILES = {
+    "app/main.py": b"print(1)\n",
+    "conf.ini": b"[x]\n",
+    # Archives whose names do not say so: ADD would unpack them.
+    "bundle.bin": _tar(),
+    "data.blob": gzip.compress(b"x"),
+}
+
+
+@pytest.fixture(params=["memory", "disk"])
+def ctx(request, tmp_path):
+    """The same build context in memory and on disk: the pass sees both through one view."""
+    if request.param == "memory":
+        return MemoryContext(FILES)
+    for rel, data in FILES.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
     return tmp_path
 
 
@@ -78,3 +92,15 @@ def test_onbuild_and_heredoc(ctx):
 def test_path_escaping_the_context_is_not_proven(ctx):
     result = assert_no_fix(AddToCopy, "FROM a\nADD ../../etc/passwd /x\n", context=ctx)
     assert result.findings[0].fix.safety is Safety.UNSAFE
+
+
+def test_a_glob_matches_dot_files_as_buildkit_does():
+    context = MemoryContext({"conf/a.ini": "[a]\n", "conf/.b.ini": gzip.compress(b"x")})
+    assert_no_fix(AddToCopy, "FROM a\nADD conf/*.ini /etc/\n", context=context)
+    assert_fix(AddToCopy, "FROM a\nADD conf/a* /etc/\n", "FROM a\nCOPY conf/a* /etc/\n", context=context)
+
+
+def test_a_source_excluded_by_dockerignore_is_not_in_the_context():
+    context = MemoryContext({"conf.ini": "[x]\n", ".dockerignore": "conf.ini\n"})
+    result = assert_no_fix(AddToCopy, "FROM a\nADD conf.ini /etc/\n", context=context)
+    assert "not found in the build context" in result.findings[0].message

@@ -250,3 +250,22 @@ def test_install_with_update_flag_downloads_its_own_lists():
     result = run_fix(CacheCleanup, before)
     assert "apt-get update && apt-get install --update" not in result.text
     assert result.text.count("rm -rf /var/lib/apt/lists/*") == 2
+
+
+@pytest.mark.parametrize("body, cleanups", [
+    # microdnf keeps its cache in /var/cache/yum/metadata, dnf in /var/cache/dnf: one cleanup each.
+    ("yum install -y a && dnf install -y b && microdnf install -y c",
+     ["dnf clean all", "yum clean all", "microdnf clean all"]),
+    ("microdnf install -y a && yum clean all", ["microdnf clean all"]),
+    ("dnf install -y a && rm -rf /var/cache/yum", ["dnf clean all"]),
+    ("tdnf install -y a && dnf clean all", ["tdnf clean all"]),
+])
+def test_each_rpm_cache_folder_gets_its_own_cleanup(body, cleanups):
+    after = f"FROM x\nRUN {body}" + "".join(f" \\\n    && {c}" for c in cleanups) + "\n"
+    assert_fix(CacheCleanup, f"FROM x\nRUN {body}\n", after)
+
+
+def test_a_cleanup_of_the_same_folder_is_enough():
+    assert_no_fix(CacheCleanup, "FROM x\nRUN microdnf install -y a && rm -rf /var/cache/yum\n")
+    assert_no_fix(CacheCleanup, "FROM x\nRUN yum install -y a && microdnf install -y b && yum clean all"
+                  " && microdnf clean all\n")

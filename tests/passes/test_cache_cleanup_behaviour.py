@@ -106,6 +106,9 @@ GENERATED = [
     "RUN pip install a && pip3 install b; python3 -m pip install c",
     "RUN apk update && apk add curl && apk add -U git",
     "RUN echo x > /x && npm install -g pm2",
+    # Each rpm tool keeps its own cache folder: one `clean all` does not empty the others'.
+    "RUN yum install -y a && dnf install -y b && microdnf install -y c",
+    "RUN microdnf install -y a && yum clean all",
 ]
 
 

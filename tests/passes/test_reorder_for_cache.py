@@ -12,6 +12,7 @@ from dockslim.cli import main
 from dockslim.engine import resolve_passes
 from dockslim.fixer import check_text
 from dockslim.passes import Safety
+from dockslim.passes.buildcontext import MemoryContext
 from dockslim.passes.reorder_for_cache import ReorderForCache
 from dockslim.testing import assert_fix, assert_no_fix, run_fix
 from tests.cachekeys import installs_rerun, rerun_after_edit, source_file
@@ -415,3 +416,34 @@ def test_a_go_copy_into_gopath_is_refused_for_go_installs(tmp_path):
     text = "FROM golang:1.22\nCOPY . /go/src/app\nWORKDIR /go/src/app\nRUN go mod download\n"
     assert_no_fix(ReorderForCache, text, context=tmp_path, unsafe=True)
     assert any("go installs" in n and "/go" in n for n in notes(text, tmp_path)), notes(text, tmp_path)
+
+
+# --- an in-memory build context: the pass reads the context only through its view -----------
+
+def test_in_memory_context_seed_shape():
+    context = MemoryContext({"requirement": "Django==2.1.7\n", "app.py": "print(1)\n", ".dockerignore": ".git\n"})
+    before = ("FROM python:3\nRUN mkdir /code\nADD . /code/\nWORKDIR /code\n"
+              "RUN pip install -U pip\nRUN pip install -r requirement\n")
+    after = ("FROM python:3\nRUN mkdir /code\nCOPY requirement /code/\nWORKDIR /code\n"
+             "RUN pip install -U pip\nRUN pip install -r requirement\nADD . /code/\n")
+    assert_fix(ReorderForCache, before, after, context=context)
+
+
+def test_in_memory_context_follows_requirement_includes_and_refuses_local_paths():
+    text = "FROM python:3\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    nested = MemoryContext({"requirements.txt": "-r base.txt\n", "base.txt": "flask\n", ".dockerignore": ".git\n"})
+    assert_fix(ReorderForCache, text, "FROM python:3\nWORKDIR /app\nCOPY base.txt requirements.txt ./\n"
+               "RUN pip install -r requirements.txt\nCOPY . .\n", context=nested)
+    local = MemoryContext({"requirements.txt": "./libs/x\n", ".dockerignore": ".git\n"})
+    assert_no_fix(ReorderForCache, text, context=local)
+    assert any("local path" in n for n in notes(text, local))  # type: ignore[arg-type]
+
+
+def test_in_memory_context_outputs_block_until_ignored():
+    files = {"package.json": json.dumps({"dependencies": {"a": "1"}}), "package-lock.json": "{}",
+             "node_modules/a/index.js": ""}
+    text = "FROM node\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
+    assert_no_fix(ReorderForCache, text, context=MemoryContext(files))
+    assert any("node_modules" in n for n in notes(text, MemoryContext(files)))  # type: ignore[arg-type]
+    files[".dockerignore"] = "node_modules\n"
+    assert run_fix(ReorderForCache, text, context=MemoryContext(files)).changed

@@ -6,8 +6,10 @@ from .add_to_copy import AddToCopy
 from .alpine_base import AlpineBase
 from .base import Context, Edit, Finding, Fix, Options, Pass, Safety
 from .cache_cleanup import CacheCleanup
+from .exec_form import ExecForm
 from .maintainer_to_label import MaintainerToLabel
 from .merge_runs import MergeRuns
+from .pinned_base import PinnedBase
 from .reorder_for_cache import ReorderForCache
 
 REGISTRY: tuple[type[Pass], ...] = (
@@ -16,6 +18,8 @@ REGISTRY: tuple[type[Pass], ...] = (
     AddToCopy,
     MergeRuns,
     CacheCleanup,
+    ExecForm,
+    PinnedBase,  # before alpine-base: `FROM python` is pinned first, then mapped to `python:3.14-alpine`
     AlpineBase,  # last: unsafe by nature, switches the base image
 )
 

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import glob
-import os
 from typing import Iterator
 
 from ..syntax import Instruction
 from .base import Context, Edit, Finding, Fix, Pass, Safety, same_case
+from .buildcontext import BuildContext, has_magic, source_path
 
 # Local archives that ADD unpacks are recognised by content, as Docker does (tar, gzip, bzip2, xz,
 # zstd); a name with one of these endings is treated as an intended extraction when we cannot look.
@@ -22,11 +21,9 @@ def _is_remote(src: str) -> bool:
     return "://" in lower or lower.startswith("git@") or lower.endswith(".git")
 
 
-def _is_archive_file(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(512)
-    except OSError:
+def _is_archive_file(view: BuildContext, rel: str) -> bool:
+    head = view.head(rel, 512)
+    if head is None:
         return True  # unreadable: cannot prove it is not an archive
     if any(head.startswith(m) for m in _MAGIC):
         return True
@@ -59,6 +56,7 @@ class AddToCopy(Pass):
     """
 
     id = "add-to-copy"
+    hadolint = ("DL3020",)
     summary = "ADD of local files and folders becomes COPY"
     safety = Safety.SAFE
 
@@ -89,6 +87,7 @@ class AddToCopy(Pass):
         if not sources:
             return None
         unproven: list[str] = []
+        view = ctx.view()
         for src in sources:
             if _is_remote(src):
                 return None
@@ -97,21 +96,21 @@ class AddToCopy(Pass):
                 continue
             if src.lower().endswith(_ARCHIVE_SUFFIXES):
                 return None  # extraction is most likely intended
-            path = ctx.context_path(src)
-            if path is None:
+            rel = source_path(src)
+            if view is None or rel is None:
                 unproven.append(f"{src} is outside a known build context")
                 continue
-            if glob.has_magic(src):
-                matches = glob.glob(str(path))
+            if has_magic(rel):
+                matches = view.glob(rel)
             else:
-                matches = [str(path)] if os.path.lexists(path) else []
+                matches = [rel] if view.exists(rel) else []
             if not matches:
                 unproven.append(f"{src} not found in the build context")
                 continue
             for match in matches:
-                if os.path.isdir(match):
+                if view.is_dir(match):
                     continue
-                if _is_archive_file(match):
+                if _is_archive_file(view, match):
                     return None
         if unproven:
             return Safety.UNSAFE, "cannot prove no archive is unpacked: " + "; ".join(unproven)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import os
+import posixpath
 import re
 import shlex
 from typing import Iterator
@@ -8,6 +8,8 @@ from typing import Iterator
 from .._records import dataclass, field
 from ..syntax import Dockerfile, Instruction, Stage
 from ..syntax.expand import ExpandError, expand
+from ..managers import APT
+from ..managers.apt import DEBIAN_ONLY as _DEBIAN_ONLY
 from ..syntax.shell import Command, Script, Word
 from .alpine_data import (
     ImageRef,
@@ -22,9 +24,11 @@ from .alpine_data import (
     split_tag,
 )
 from .base import Context, Edit, Finding, Fix, Pass, Safety
+from .buildcontext import source_path
 from .shellquery import run_script
 
-_APT = frozenset({"apt-get", "apt"})
+_APT = APT.commands
+_APT_RELEASE_OPTIONS = ("-t", "--target-release", "--default-release")
 _INSTALL_SHORT = frozenset("yqfm")
 _INSTALL_LONG = frozenset({
     "--yes", "--assume-yes", "--quiet", "--no-install-recommends", "--no-install-suggests",
@@ -38,32 +42,6 @@ _APT_PATHS = ("/var/lib/apt", "/var/cache/apt", "/var/log/apt", "/var/cache/debc
               "/var/log/alternatives.log", "/var/cache/ldconfig")
 _DEBIAN_PATHS = ("/etc/apt", "/var/lib/dpkg", "-linux-gnu", "/etc/dpkg", "/usr/share/debconf")
 _LOCALE_FILES = ("/etc/locale.gen", "/etc/default/locale")
-_DEBIAN_ONLY: dict[str, str] = {
-    "apt-key": "apt-key adds a Debian repository key",
-    "add-apt-repository": "add-apt-repository adds a Debian/Ubuntu repository",
-    "apt-cache": "apt-cache queries Debian's package index",
-    "apt-mark": "apt-mark changes Debian's package state",
-    "aptitude": "aptitude is Debian's package manager",
-    "dpkg": "dpkg installs or inspects Debian packages (architecture names differ: `apk --print-arch`)",
-    "dpkg-query": "dpkg-query inspects Debian packages",
-    "dpkg-divert": "dpkg-divert changes Debian's package database",
-    "dpkg-architecture": "dpkg-architecture reports Debian architecture names",
-    "dpkg-buildflags": "dpkg-buildflags reports Debian build flags",
-    "debconf-set-selections": "debconf does not exist on Alpine",
-    "update-alternatives": "update-alternatives manages Debian's alternatives, which Alpine does not have",
-    "update-rc.d": "update-rc.d manages Debian init scripts",
-    "invoke-rc.d": "invoke-rc.d runs Debian init scripts",
-    "service": "service runs Debian init scripts",
-    "systemctl": "systemd does not exist on Alpine",
-    "a2enmod": "a2enmod is Debian's apache layout", "a2enconf": "a2enconf is Debian's apache layout",
-    "a2ensite": "a2ensite is Debian's apache layout", "a2dismod": "a2dismod is Debian's apache layout",
-    "usermod": "BusyBox has no usermod (the `shadow` package would be needed)",
-    "userdel": "BusyBox's deluser differs from userdel", "groupmod": "BusyBox has no groupmod",
-    "chsh": "BusyBox has no chsh", "chpasswd": "chpasswd options differ in BusyBox",
-    "lsb_release": "lsb_release does not exist on Alpine",
-    "mk-build-deps": "mk-build-deps is Debian packaging tooling",
-    "apt-get-install": "not a known command",
-}
 # Tools present in buildpack-deps (the base of the non-slim Debian variants) -> Alpine package.
 _BUILDPACK_TOOLS = {
     "git": "git", "curl": "curl", "gcc": "build-base", "g++": "build-base", "cc": "build-base",
@@ -434,7 +412,7 @@ class AlpineBase(Pass):
                 if _INDIRECT.search(w.text):
                     raise Refusal(f"line {line}: {name} runs a Debian package tool indirectly (`{w.text[:40]}`)")
             if name in _APT:
-                sub = c.subcommand(takes_value=("-o", "-c", "-t"))
+                sub = c.subcommand(takes_value=APT.takes_value)
                 order = (index, c.start)
                 if sub == "update":
                     _check_flags(c, line, _PURGE_LONG, "yq")
@@ -743,9 +721,11 @@ def _check_flags(c: Command, line: int, long_ok: frozenset[str], short_ok: str |
             if w.text.startswith("-"):
                 raise Refusal(f"line {line}: `{w.text}` is not a literal option")
             continue
-        if v == "-o" or v == "-c" or v == "-t":
-            if v == "-t":
-                raise Refusal(f"line {line}: `-t` selects a Debian release")
+        if v in APT.takes_value:  # apt's options with a value: only configuration is dropped
+            if v in _APT_RELEASE_OPTIONS:
+                raise Refusal(f"line {line}: `{v}` selects a Debian release")
+            if v not in ("-o", "-c", "--option"):
+                raise Refusal(f"line {line}: apt option `{v}` is not translated")
             skip = True
             continue
         if v.startswith("-o") and len(v) > 2:
@@ -761,7 +741,7 @@ def _check_flags(c: Command, line: int, long_ok: frozenset[str], short_ok: str |
 def _packages(c: Command, line: int, long_ok: frozenset[str], short_ok: str | frozenset[str]) -> list[str]:
     _check_flags(c, line, long_ok, short_ok)
     out: list[str] = []
-    for w in c.positional(takes_value=("-o", "-c"))[1:]:
+    for w in c.positional(takes_value=APT.takes_value)[1:]:
         v = w.value
         if v is None and w.text in ("$PHPIZE_DEPS", "${PHPIZE_DEPS}", '"$PHPIZE_DEPS"'):
             v = "$PHPIZE_DEPS"  # the php images define it in both variants (Alpine names on Alpine)
@@ -846,7 +826,7 @@ def _first_statement_is(script: Script, c: Command) -> bool:
         first = st.commands[0] if st.commands else None
         if st.kind == "command" and first is not None and (
                 first.basename == "set" or first.basename in _APT and first.subcommand(
-                    takes_value=("-o", "-c")) == "update"):
+                    takes_value=APT.takes_value) == "update"):
             continue
         return len(st.commands) == 1 and st.commands[0].start == c.start and not c.context
     return False
@@ -993,38 +973,23 @@ def _translate_user(c: Command, line: int, name: str) -> tuple[str, str | None]:
 
 
 def _context_scripts_need_bash(ctx: Context, ins: Instruction) -> list[str]:
-    if ins.flag("from") is not None or ctx.build_context is None or ins.is_json and len(ins.value) < 2:
+    view = ctx.view()
+    if ins.flag("from") is not None or view is None or ins.is_json and len(ins.value) < 2:
         return []
     sources = ins.value[:-1]
     out: list[str] = []
     for src in sources:
         if "$" in src or "://" in src:
             continue
-        path = ctx.context_path(src)
-        if path is None or not path.exists():
+        rel = source_path(src)
+        if rel is None:
             continue
-        files = [path] if path.is_file() else []
-        if path.is_dir():
-            for root, _, names in os.walk(path):
-                files.extend(_p(root, n) for n in names)
-                if len(files) > 500:
-                    break
-        for f in files[:500]:
-            try:
-                with open(f, "rb") as fh:
-                    head = fh.readline(200)
-            except OSError:
-                continue
+        for f in view.walk(rel, 500):
+            head = (view.head(f, 200) or b"").split(b"\n", 1)[0]
             if head.startswith(b"#!") and b"bash" in head:
-                out.append(f"{os.path.basename(str(f))} (copied on line {ins.start_line})")
+                out.append(f"{posixpath.basename(f)} (copied on line {ins.start_line})")
                 break
     return out
-
-
-def _p(root: str, name: str):
-    from pathlib import Path
-
-    return Path(root) / name
 
 
 def _copy_from_warnings(df: Dockerfile, names: set[int]) -> list[str]:

@@ -14,6 +14,7 @@ from typing import ClassVar, Iterator
 
 from .._records import dataclass, field
 from ..syntax import Dockerfile
+from .buildcontext import BuildContext, context_view
 
 
 class Safety(str, enum.Enum):
@@ -81,28 +82,32 @@ class Options:
     # extra Debian/Ubuntu -> Alpine package names from configuration (``package-map``)
     package_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
     explicit: frozenset[str] = frozenset()  # pass ids the user selected by name (flag or config)
+    # exec-form: a CMD/ENTRYPOINT that needs a shell becomes ["/bin/sh", "-c", "..."] (exec-form-wrap)
+    exec_form_wrap: bool = False
 
 
 @dataclass(frozen=True)
 class Context:
     dockerfile: Dockerfile
     path: str = "-"
-    build_context: Path | None = None  # the folder COPY/ADD read from; None when unknown
+    # What COPY/ADD read from: a folder, or a view of one (a MemoryContext in tests); None: unknown.
+    build_context: Path | BuildContext | None = None
     options: Options = field(default_factory=Options)
 
-    def context_path(self, source: str) -> Path | None:
-        """The context file a COPY/ADD source names, if the context is known and it stays inside."""
+    def view(self) -> BuildContext | None:
+        """The build context as `COPY . <dest>` sees it (`.dockerignore` honoured), None when unknown.
+
+        The only way a pass reads the build context: passes stay pure functions of (tree, view).
+        """
         if self.build_context is None:
             return None
-        root = self.build_context.resolve()
-        target = (root / source.lstrip("/")).resolve()
-        if target != root and root not in target.parents:
-            return None
-        return target
+        if isinstance(self.build_context, Path):
+            return context_view(self.build_context, self.path)
+        return self.build_context
 
 
 class Pass:
-    """Base of every pass. Subclasses set ``id``/``summary``/``safety`` and implement ``check``.
+    """Base of every pass. Subclasses set ``id``/``summary``/``safety``/``hadolint`` and implement ``check``.
 
     The class docstring is the user documentation and has four sections: ``## What it does``,
     ``## Why is this bad?``, ``## Example``, ``## Fix safety``.
@@ -115,6 +120,9 @@ class Pass:
     # findings are notes -- shown, never failing `check` -- unless it is selected by name or
     # unsafe fixes are allowed.
     advisory: ClassVar[bool] = False
+    # The hadolint rules whose findings this pass fixes: `# hadolint ignore=DL3059` above an
+    # instruction keeps the passes that answer DL3059 away from it (suppress.py).
+    hadolint: ClassVar[tuple[str, ...]] = ()
 
     def check(self, ctx: Context) -> Iterator[Finding]:  # pragma: no cover - interface
         raise NotImplementedError

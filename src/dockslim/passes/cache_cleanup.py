@@ -1,19 +1,40 @@
 from __future__ import annotations
 
 import posixpath
-import re
-from typing import Callable, Iterator
+from collections.abc import Iterator
 
-from .._records import dataclass, field
+from ..managers import APT, APTITUDE, Cache
+from ..managers.apk import INDEX as APK_INDEX
+from ..managers.apt import LISTS, NEEDS_LISTS, READS_LISTS, REFRESH_LISTS
 from ..syntax import Dockerfile, Instruction, Stage
-from ..syntax.shell import Command, Script, Word
 from .base import Context, Edit, Finding, Fix, Pass, Safety
+from .cache_apt import AptCleanup, apt_subcommand
+from .cache_runs import (
+    Later,
+    Run,
+    Use,
+    cleaned_after,
+    copied,
+    env_off,
+    expand,
+    mounted,
+    removes,
+)
+from .cache_uses import (
+    CleanupUses,
+    apk_subcommand,
+    apk_uses,
+    cleanup_uses,
+    gem_uses,
+    is_yarn_berry_command,
+    pip_uses,
+    uv_uses,
+)
 from .shellquery import and_append_hazard, run_script, shell_errexit, unreadable_reason
 from .textutil import continuation_indent, file_end, file_start
 
 _SYNTAX_LINE = "# syntax=docker/dockerfile:1"
-_TRUTHY_ANY = ("PIP_NO_CACHE_DIR",)  # pip disables its cache for any boolean value, even "false"
-_TRUTHY = frozenset({"1", "true", "yes", "on", "y"})
+_APT_TOOLS = APT.commands | APTITUDE.commands
 
 
 class CacheCleanup(Pass):
@@ -27,7 +48,7 @@ class CacheCleanup(Pass):
     | pip, pip3, `python -m pip` | `--no-cache-dir` |
     | uv | `--no-cache` |
     | npm / yarn (v1) | `&& npm cache clean --force` / `&& yarn cache clean` |
-    | yum / dnf / microdnf, zypper | `&& dnf clean all`, `&& zypper clean -a` |
+    | yum / dnf / microdnf / tdnf, zypper | `&& dnf clean all` (each tool its own: microdnf keeps its cache apart), `&& zypper clean -a` |
     | composer, conda / mamba | `&& composer clear-cache`, `&& conda clean -afy` |
     | poetry, pipenv, bundler / gem | `&& rm -rf` of their download cache folders |
     | go (final stage only) | `&& go clean -cache -modcache` |
@@ -97,242 +118,13 @@ class CacheCleanup(Pass):
     id = "cache-cleanup"
     summary = "The RUN that fills a package-manager cache leaves none behind in its layer"
     safety = Safety.SAFE
+    hadolint = ("DL3009", "DL3019", "DL3042", "DL3060", "DL3032", "DL3040", "DL3036", "DL3015")
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        return _Checker(ctx, self.id).run()
+        return Checker(ctx, self.id).run()
 
 
-# --------------------------------------------------------------------------- managers
-
-
-@dataclass(frozen=True)
-class _Manager:
-    key: str
-    cache: str  # what the cache is, for messages
-    weight: str  # a typical size
-    paths: tuple[str, ...]  # cache folders ("~" = the home of the RUN's user)
-    env_off: tuple[str, ...] = ()  # environment variables that turn the cache off
-    mount: tuple[str, ...] = ()  # cache-mount targets for --cache-style mount
-
-
-_APT = _Manager("apt", "package lists in /var/lib/apt/lists", "~20-50 MB",
-                ("/var/lib/apt/lists",), mount=("/var/cache/apt", "/var/lib/apt"))
-_APK = _Manager("apk", "package index in /var/cache/apk", "~1-3 MB per repository",
-                ("/var/cache/apk",))
-_PIP = _Manager("pip", "HTTP and wheel cache in ~/.cache/pip", "about the size of the downloads, often 10-200 MB",
-                ("~/.cache/pip", "~/.cache"), ("PIP_NO_CACHE_DIR",), ("~/.cache/pip",))
-_UV = _Manager("uv", "package cache in ~/.cache/uv", "about the size of the downloads, often 10-200 MB",
-               ("~/.cache/uv", "~/.cache"), ("UV_NO_CACHE",), ("~/.cache/uv",))
-_NPM = _Manager("npm", "package cache in ~/.npm", "about the size of node_modules, often 50-300 MB",
-                ("~/.npm",), mount=("~/.npm",))
-_YARN = _Manager("yarn", "yarn v1 cache in /usr/local/share/.cache/yarn", "about the size of node_modules, often 50-300 MB",
-                 ("/usr/local/share/.cache/yarn", "~/.cache/yarn", "/usr/local/share/.cache"),
-                 mount=("/usr/local/share/.cache/yarn",))
-_PNPM = _Manager("pnpm", "content-addressed store", "about the size of node_modules",
-                 ("~/.local/share/pnpm", "~/.pnpm-store"), mount=("~/.local/share/pnpm/store",))
-_DNF = _Manager("dnf", "metadata and package cache in /var/cache/dnf or /var/cache/yum", "~50-200 MB",
-                ("/var/cache/dnf", "/var/cache/yum"))
-_ZYPPER = _Manager("zypper", "metadata and package cache in /var/cache/zypp", "~20-100 MB",
-                   ("/var/cache/zypp",))
-_COMPOSER = _Manager("composer", "download cache in ~/.composer/cache", "~10-100 MB",
-                     ("~/.composer/cache", "~/.cache/composer", "/tmp/cache", "~/.composer"),
-                     ("COMPOSER_NO_CACHE",))
-_CONDA = _Manager("conda", "package tarballs and index cache in <prefix>/pkgs", "~100 MB-1 GB",
-                  ("/opt/conda/pkgs",))
-_POETRY = _Manager("poetry", "download cache in ~/.cache/pypoetry/{cache,artifacts}", "~10-200 MB",
-                   ("~/.cache/pypoetry", "~/.cache"))
-_PIPENV = _Manager("pipenv", "download cache in ~/.cache/pipenv", "~10-200 MB",
-                   ("~/.cache/pipenv", "~/.cache"))
-_BUNDLER = _Manager("bundler", "downloaded .gem files in $GEM_HOME/cache", "~10-50 MB",
-                    ("/usr/local/bundle/cache", "/usr/local/bundle"))
-_GEM = _Manager("gem", "ri/rdoc documentation", "~1-20 MB", ())
-_GO = _Manager("go", "module and build caches (GOMODCACHE, ~/.cache/go-build)", "~100 MB-1 GB",
-               ("/go/pkg/mod", "~/go/pkg/mod", "~/.cache/go-build", "~/.cache"),
-               mount=("/go/pkg/mod", "~/.cache/go-build"))
-
-_APT_NEEDS_LISTS = frozenset({"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep",
-                              "source", "download", "reinstall", "satisfy"})
-_APT_TAKES_VALUE = ("-o", "-t", "-c", "--option", "--target-release", "--config-file", "--default-release")
-_APT_SAFE_SUBS = frozenset({"update", "install", "remove", "purge", "autoremove", "clean", "autoclean"})
-_YES_FLAGS = ("-y", "--yes", "--assume-yes", "--force-yes", "-qq", "-q=2", "--quiet=2")
-_APK_TAKES_VALUE = ("--virtual", "-t", "--repository", "-X", "--root", "-p", "--arch",
-                    "--repositories-file", "--keys-dir")
-_DNF_TAKES_VALUE = ("--setopt", "--enablerepo", "--disablerepo", "--installroot", "-c", "--releasever",
-                    "--repo", "--repoid", "--exclude", "-x")
-_DNF_USES = frozenset({"install", "groupinstall", "update", "upgrade", "makecache", "reinstall",
-                       "localinstall", "group", "distro-sync", "builddep", "module", "update-minimal",
-                       "downgrade"})
-_ZYPPER_TAKES_VALUE = ("--root", "-R", "--config", "-c", "--repo", "-r", "--releasever")
-_ZYPPER_USES = frozenset({"in", "install", "ref", "refresh", "up", "update", "dup", "dist-upgrade",
-                          "patch", "si", "source-install", "ar", "addrepo"})
-_PIP_TAKES_VALUE = ("--cache-dir", "--log", "--proxy", "--python", "--trusted-host", "-i", "--index-url",
-                    "--extra-index-url", "--cert", "--client-cert", "--timeout", "--retries", "--exists-action",
-                    "--keyring-provider", "--use-feature", "--use-deprecated")
-_PIP_NAME = re.compile(r"pip(\d+(\.\d+)?)?\Z")
-_PYTHON_NAME = re.compile(r"python(\d+(\.\d+)?)?\Z")
-
-
-@dataclass(frozen=True)
-class _Use:
-    """One command that fills a cache, and where a flag would go (logical offset, or None)."""
-
-    manager: _Manager
-    cmd: Command
-    flag_at: int | None = None
-    flag: str = ""
-    tool: str = ""
-
-
-def _positional_index(cmd: Command, start: int, takes_value: tuple[str, ...] = ()) -> int | None:
-    """Index in argv of the first positional word at or after ``start``."""
-    skip = False
-    for i in range(start, len(cmd.argv)):
-        word = cmd.argv[i]
-        if skip:
-            skip = False
-            continue
-        marker = word.value if word.value is not None else word.text
-        if marker == "--":
-            return i + 1 if i + 1 < len(cmd.argv) else None
-        if not marker.startswith("-") or marker == "-":
-            return i
-        if marker in takes_value:
-            skip = True
-    return None
-
-
-def _sub(cmd: Command, start: int = 1, takes_value: tuple[str, ...] = ()) -> tuple[int | None, str | None]:
-    i = _positional_index(cmd, start, takes_value)
-    return (i, cmd.argv[i].value) if i is not None else (None, None)
-
-
-def _flags_after(cmd: Command, index: int) -> list[str]:
-    """Literal option words of argv[index:] (before --)."""
-    out = []
-    for word in cmd.argv[index:]:
-        if word.value == "--":
-            break
-        if word.value is not None and word.value.startswith("-"):
-            out.append(word.value)
-    return out
-
-
-def _has(cmd: Command, index: int, *flags: str) -> bool:
-    words = _flags_after(cmd, index)
-    return any(w == f or (f.startswith("--") and w.startswith(f + "=")) or
-               (len(f) == 2 and f[0] == "-" and re.fullmatch(r"-[A-Za-z0-9]+", w) is not None and f[1] in w[1:])
-               for w in words for f in flags)
-
-
-def _pip_uses(script: Script) -> list[_Use]:
-    out = []
-    for cmd in script.commands:
-        name = cmd.basename or ""
-        start = None
-        if _PIP_NAME.match(name):
-            start = 1
-        elif _PYTHON_NAME.match(name) and len(cmd.argv) > 2 and cmd.argv[1].value == "-m" \
-                and cmd.argv[2].value in ("pip", "pip3"):
-            start = 3
-        if start is None:
-            continue
-        i, sub = _sub(cmd, start, _PIP_TAKES_VALUE)
-        if sub != "install" or i is None:
-            continue
-        if _has(cmd, start, "--no-cache-dir", "--no-cache") or _has(cmd, start, "--cache-dir"):
-            continue
-        out.append(_Use(_PIP, cmd, cmd.argv[i].end, " --no-cache-dir"))
-    return out
-
-
-def _uv_uses(script: Script) -> list[_Use]:
-    out = []
-    for cmd in script.commands_named("uv"):
-        i, sub = _sub(cmd, 1, ("--cache-dir", "--python", "-p", "--directory", "--project"))
-        if sub == "pip" and i is not None:
-            i, sub = _sub(cmd, i + 1)
-            if sub not in ("install", "sync", "compile"):
-                continue
-        elif sub == "tool" and i is not None:
-            i, sub = _sub(cmd, i + 1)
-            if sub != "install":
-                continue
-        elif sub not in ("sync", "add", "lock", "run", "export"):
-            continue
-        if i is None or _has(cmd, 1, "--no-cache", "-n", "--cache-dir"):
-            continue
-        out.append(_Use(_UV, cmd, cmd.argv[i].end, " --no-cache"))
-    return out
-
-
-def _apk_uses(script: Script) -> list[_Use]:
-    out = []
-    for cmd in script.commands_named("apk"):
-        i, sub = _sub(cmd, 1, _APK_TAKES_VALUE)
-        if sub in ("add", "upgrade") and i is not None and not _has(cmd, 1, "--no-cache"):
-            out.append(_Use(_APK, cmd, cmd.argv[i].end, " --no-cache"))
-    return out
-
-
-def _gem_uses(script: Script) -> list[_Use]:
-    out = []
-    for cmd in script.commands_named("gem"):
-        i, sub = _sub(cmd, 1)
-        if sub == "install" and i is not None and not _has(cmd, 1, "--no-document", "-N", "--no-ri",
-                                                              "--no-rdoc", "--document"):
-            out.append(_Use(_GEM, cmd, cmd.argv[i].end, " --no-document"))
-    return out
-
-
-class _Later:
-    """The RUNs after one RUN (the rest of its stage, then its descendants'), iterable any number
-    of times, without copying them for every RUN (a long file has thousands of RUNs)."""
-
-    def __init__(self, runs: list, start: int, descendants: list):
-        self.runs, self.start, self.descendants = runs, start, descendants
-
-    def __iter__(self):
-        for i in range(self.start, len(self.runs)):
-            yield self.runs[i]
-        yield from self.descendants
-
-
-def _simple_uses(script: Script, names: tuple[str, ...], manager: _Manager, subs: frozenset[str],
-                 takes_value: tuple[str, ...] = (), bare: bool = False) -> list[_Use]:
-    out = []
-    for cmd in script.commands_named(*names):
-        _, sub = _sub(cmd, 1, takes_value)
-        if sub in subs or (bare and sub is None):
-            out.append(_Use(manager, cmd, tool=cmd.basename or names[0]))
-    return out
-
-
-def _is_cmd(cmd: Command, names: tuple[str, ...], *subs: str) -> bool:
-    if cmd.basename not in names:
-        return False
-    values = [w.value for w in cmd.argv[1:] if w.value is not None and not w.value.startswith("-")]
-    return values[: len(subs)] == list(subs)
-
-
-# --------------------------------------------------------------------------- the RUN model
-
-
-@dataclass
-class _Run:
-    ins: Instruction
-    script: Script | None
-    why_not: str | None  # why its body cannot be rewritten
-    mounts: list[tuple[str, str]]  # (type, target)
-    user_root: bool
-    env: dict[str, str]
-    apt_updates: list[Command] = field(default_factory=list)
-    apt_needs: list[Command] = field(default_factory=list)
-    apt_cleans: list[Command] = field(default_factory=list)
-    hidden_update: bool = False  # add-apt-repository & co. refresh the lists themselves
-    append_hazard: str | None = None  # why `&& cleanup` may not be appended to its body
-
-
-class _Checker:
+class Checker:
     def __init__(self, ctx: Context, pass_id: str) -> None:
         self.ctx = ctx
         self.df: Dockerfile = ctx.dockerfile
@@ -340,6 +132,7 @@ class _Checker:
         self.mount_style = ctx.options.cache_style == "mount"
         self.indent = continuation_indent(self.df)
         self.syntax_pending = self.mount_style and self.df.directive("syntax") is None
+        self.apt = AptCleanup(self)
 
     # ---------------------------------------------------------------- driver
 
@@ -351,13 +144,13 @@ class _Checker:
             base = s.base.lower()
             if base in names and names[base] < s.index:
                 parent[s.index] = names[base]
-        runs_of: dict[int, list[_Run]] = {}
+        runs_of: dict[int, list[Run]] = {}
         env_end: dict[int, dict[str, str]] = {}
         root_end: dict[int, bool] = {}
         for s in stages:
             env = dict(env_end.get(parent.get(s.index, -1), {}))
             root = root_end.get(parent.get(s.index, -1), True)
-            runs: list[_Run] = []
+            runs: list[Run] = []
             errexit_shell = False
             for ins in s.instructions:
                 if ins.cmd == "SHELL":
@@ -370,16 +163,16 @@ class _Checker:
                 elif ins.cmd == "RUN":
                     runs.append(self._model(ins, dict(env), root, errexit_shell))
             runs_of[s.index], env_end[s.index], root_end[s.index] = runs, env, root
-        copied = self._copied_out(stages, names)
+        copied_out = self._copied_out(stages, names)
         last = len(stages) - 1
         for s in stages:
             chain_before = self._ancestor_runs(s.index, parent, runs_of)
             descendants = [r for d in stages if d.index != s.index and self._descends(d.index, s.index, parent)
                            for r in runs_of[d.index]]
-            yield from self._apt(s, runs_of[s.index], chain_before, descendants, copied.get(s.index, []))
+            yield from self.apt.check(runs_of[s.index], chain_before, descendants, copied_out.get(s.index, []))
             for i, run in enumerate(runs_of[s.index]):
-                later = _Later(runs_of[s.index], i + 1, descendants)
-                yield from self._others(s, run, later, copied.get(s.index, []), s.index == last)  # type: ignore[arg-type]
+                later = Later(runs_of[s.index], i + 1, descendants)
+                yield from self._others(s, run, later, copied_out.get(s.index, []), s.index == last)
 
     @staticmethod
     def _descends(child: int, ancestor: int, parent: dict[int, int]) -> bool:
@@ -390,8 +183,8 @@ class _Checker:
         return False
 
     @staticmethod
-    def _ancestor_runs(index: int, parent: dict[int, int], runs_of: dict[int, list[_Run]]) -> list[_Run]:
-        chain: list[_Run] = []
+    def _ancestor_runs(index: int, parent: dict[int, int], runs_of: dict[int, list[Run]]) -> list[Run]:
+        chain: list[Run] = []
         while index in parent:
             index = parent[index]
             chain = runs_of[index] + chain
@@ -415,10 +208,10 @@ class _Checker:
                 out.setdefault(index, []).extend(sources)
         return out
 
-    def _model(self, ins: Instruction, env: dict[str, str], root: bool, errexit_shell: bool) -> _Run:
+    def _model(self, ins: Instruction, env: dict[str, str], root: bool, errexit_shell: bool) -> Run:
         mounts = []
         for flag in ins.flags_named("mount"):
-            opts = dict(p.split("=", 1) if "=" in p else (p, "") for p in (flag.value or "").split(","))
+            opts = dict(p.partition("=")[::2] for p in (flag.value or "").split(","))
             target = opts.get("target") or opts.get("dst") or opts.get("destination") or ""
             mounts.append((opts.get("type", "bind"), posixpath.normpath(target) if target else ""))
         script = run_script(ins)
@@ -429,144 +222,43 @@ class _Checker:
             why = unreadable_reason(script)
         if why is None and script is not None and script.ends_with_comment:
             why = "its body ends with a comment"
-        run = _Run(ins, script, why, mounts, root, env)
+        run = Run(ins, script, why, mounts, root, env)
         if script is not None and why is None:
             run.append_hazard = and_append_hazard(script, errexit_shell)
         if script is not None:
             for cmd in script.commands:
                 name = cmd.basename
-                if name in ("apt-get", "apt", "aptitude"):
-                    _, sub = _sub(cmd, 1, _APT_TAKES_VALUE)
+                if name in _APT_TOOLS:
+                    sub = apt_subcommand(cmd)
                     # `apt-get install --update` (apt >= 2.9) downloads the lists itself.
-                    if sub == "update" or sub in _APT_NEEDS_LISTS and cmd.has_flag("--update"):
+                    if sub == "update" or sub in NEEDS_LISTS and cmd.has_flag("--update"):
                         run.apt_updates.append(cmd)
-                    elif sub in _APT_NEEDS_LISTS:
+                    elif sub in NEEDS_LISTS:
                         run.apt_needs.append(cmd)
                     elif sub in ("distclean", "dist-clean"):
                         run.apt_cleans.append(cmd)
-                elif name == "apt-cache":
+                elif name in READS_LISTS:
                     run.apt_needs.append(cmd)
-                elif name in ("add-apt-repository", "apt-add-repository"):
+                elif name in REFRESH_LISTS:
                     run.hidden_update = True
-                elif self._removes(cmd, run, "/var/lib/apt/lists"):
+                elif removes(cmd, run, LISTS.folders[0]):
                     run.apt_cleans.append(cmd)
         return run
 
-    # ---------------------------------------------------------------- cache questions
-
-    def _home(self, run: _Run) -> str | None:
-        return "/root" if run.user_root else None
-
-    def _expand(self, path: str, run: _Run) -> str | None:
-        if path.startswith("~"):
-            home = self._home(run)
-            return None if home is None else home + path[1:]
-        return path
-
-    def _word_path(self, word: Word, run: _Run) -> str | None:
-        text = word.value
-        if text is None:
-            raw = word.text.strip("'\"")
-            for prefix in ("~", "$HOME", "${HOME}"):
-                if raw.startswith(prefix):
-                    text = "~" + raw[len(prefix):]
-                    break
-            else:
-                return None
-        if text.startswith("~"):
-            text = self._expand(text, run) or text
-        return text
-
-    def _removes(self, cmd: Command, run: _Run, path: str) -> bool:
-        """``cmd`` deletes ``path`` or its contents (``rm -rf /var/lib/apt/lists/*``, ``find ... -delete``)."""
-        if cmd.basename == "rm":
-            words = [w for w in cmd.argv[1:] if not (w.value or w.text).startswith("-")]
-        elif cmd.basename == "find" and any(w.value in ("-delete", "-exec") for w in cmd.argv):
-            words = [w for w in cmd.argv[1:2]]
-        else:
-            return False
-        for word in words:
-            value = self._word_path(word, run)
-            if value is None:
-                continue
-            value = value.rstrip("/")
-            while value.endswith("/*") or value.endswith("/.*"):
-                value = value.rsplit("/", 1)[0]
-            if not value or value == "/":
-                continue
-            if value == path or path.startswith(value + "/"):
-                return True
-            if value.startswith(path + "/") and any(c in value[len(path):] for c in "*?["):
-                return True
-        return False
-
-    def _mounted(self, run: _Run, manager: _Manager, tool: str = "") -> bool:
-        for kind, target in run.mounts:
-            if kind not in ("cache", "tmpfs") or not target or target == "/":
-                continue
-            for path in manager.paths:
-                full = self._expand(path.replace("{tool}", tool), run)
-                if full and (full == target or full.startswith(target + "/") or target.startswith(full + "/")):
-                    return True
-        return False
-
-    def _env_off(self, run: _Run, manager: _Manager, cmd: Command) -> bool:
-        values = dict(run.env)
-        assert run.script is not None
-        for other in run.script.commands:
-            if other.start > cmd.start:
-                break
-            if other.basename == "export" or other is cmd or not other.argv:
-                for word in (other.argv[1:] if other.argv else ()) + other.assignments:
-                    if word.value and "=" in word.value:
-                        k, v = word.value.split("=", 1)
-                        values[k] = v
-        for name in manager.env_off:
-            value = values.get(name)
-            if value is None or value == "":
-                continue
-            if name in _TRUTHY_ANY or value.lower() in _TRUTHY:
-                return True
-        return False
-
-    def _cleaned_after(self, run: _Run, position: int, manager: _Manager,
-                       is_cleanup: Callable[[Command], bool]) -> bool:
-        assert run.script is not None
-        for cmd in run.script.commands:
-            if cmd.start < position:
-                continue
-            if is_cleanup(cmd):
-                return True
-            if any(self._removes(cmd, run, p) for p in
-                   (self._expand(x, run) for x in manager.paths) if p):
-                return True
-        return False
-
-    def _copied(self, paths: list[str], manager: _Manager, run: _Run) -> bool:
-        for source in paths:
-            src = posixpath.normpath("/" + source.lstrip("/")) if source.startswith("/") else None
-            if src is None:
-                continue
-            for path in manager.paths:
-                full = self._expand(path, run)
-                if full and (src == "/" or full == src or full.startswith(src + "/") or src.startswith(full + "/")):
-                    return True
-        return False
-
     # ---------------------------------------------------------------- edits
 
-    def _append(self, run: _Run, text: str) -> Edit:
+    def append(self, run: Run, text: str) -> Edit:
         assert run.script is not None
         last = run.script.statements[-1]
         at = file_end(run.ins, last.end)
         return Edit(at, at, f" {self.df.escape}{self.df.newline}{self.indent}&& {text}")
 
-    def _flag(self, run: _Run, logical_end: int, text: str) -> Edit:
+    def flag(self, run: Run, logical_end: int, text: str) -> Edit:
         at = file_end(run.ins, logical_end)
         return Edit(at, at, text)
 
-    def _mount_edits(self, run: _Run, targets: list[str], extra: str = "") -> list[Edit] | None:
-        full = [self._expand(t, run) for t in targets]
+    def mount_edits(self, run: Run, targets: list[str], extra: str = "") -> list[Edit] | None:
+        full = [expand(t, run) for t in targets]
         if any(t is None for t in full):
             return None
         at = run.ins.keyword_start + len(run.ins.keyword)
@@ -576,367 +268,106 @@ class _Checker:
             edits.insert(0, Edit(0, 0, _SYNTAX_LINE + self.df.newline))
         return edits
 
-    def _finding(self, run: _Run, manager: _Manager, what: str, edits: list[Edit] | None,
+    def finding(self, run: Run, cache: Cache, what: str, edits: list[Edit] | None,
                  safety: Safety = Safety.SAFE, note: bool = False, tool: str = "") -> Finding:
-        cache = manager.cache.replace("{tool}", tool or manager.key)
-        message = f"{tool or manager.key}: {what} ({cache}, typically {manager.weight})"
+        message = f"{tool or cache.key}: {what} ({cache.what}, typically {cache.weight})"
         ins = run.ins
         fix = Fix(tuple(sorted(edits)), safety) if edits else None
         return Finding(self.id, message, ins.keyword_start, ins.end, fix,
-                       saving=None if note else manager.weight, note=note)
-
-    # ---------------------------------------------------------------- apt (stage-aware)
-
-    def _apt(self, stage: Stage, runs: list[_Run], before: list[_Run], descendants: list[_Run],
-             copied: list[str]) -> Iterator[Finding]:
-        seen_update = any(r.apt_updates or r.hidden_update for r in before)
-        plans: dict[int, str] = {}  # index -> "insert" | "blocked"
-        apt_touched = False
-        for i, run in enumerate(runs):
-            if self._needs_outside_lists(run) and (seen_update or apt_touched):
-                plans[i] = "insert" if self._can_insert(run, runs[:i]) else "blocked"
-            if run.apt_updates or run.hidden_update:
-                seen_update = True
-            apt_touched = apt_touched or bool(run.apt_updates)
-        # One pass from the end (a long file has thousands of RUNs: no quadratic scan).
-        descendant_blocked = any(self._needs_outside_lists(d) and not self._can_insert(d, []) for d in descendants)
-        later_blocked = [descendant_blocked] * len(runs)
-        blocked_after = descendant_blocked
-        for i in range(len(runs) - 1, -1, -1):
-            later_blocked[i] = blocked_after
-            blocked_after = blocked_after or plans.get(i) == "blocked"
-        for i, run in enumerate(runs):
-            if run.why_not is not None:
-                if run.apt_updates or run.apt_needs:
-                    yield self._finding(run, _APT, f"left alone: {run.why_not}", None, note=True, tool="apt-get")
-                continue
-            yield from self._apt_flags(run)
-            inserted = plans.get(i) == "insert"
-            updates = run.apt_updates
-            if not updates and not inserted:
-                continue
-            last_update = max((c.start for c in updates), default=-1)
-            if (any(c.start > last_update for c in run.apt_cleans) and (updates or inserted)) \
-                    or self._mounted(run, _APT):
-                if inserted and not later_blocked[i]:
-                    yield from self._apt_insert(run, before + runs[:i], cleanup=False)
-                continue
-            if later_blocked[i]:
-                yield self._finding(
-                    run, _APT, "lists kept: a later RUN installs with them and cannot be given its own "
-                    "`apt-get update`", None, note=True, tool="apt-get")
-                continue
-            if self._copied(copied, _APT, run):
-                yield self._finding(run, _APT, "lists kept: another stage copies them out", None,
-                                    note=True, tool="apt-get")
-                continue
-            if inserted:
-                yield from self._apt_insert(run, before + runs[:i], cleanup=True)
-                continue
-            if self._update_only(run) and any(plans.get(j) == "insert" for j in range(i + 1, len(runs))):
-                yield Finding(
-                    self.id, "apt-get: this RUN only downloads the package lists, which then ship in "
-                    "its layer; the later RUNs that install now run their own `apt-get update` and "
-                    f"clean up, so it is removed ({_APT.cache}, typically {_APT.weight})",
-                    run.ins.keyword_start, run.ins.end,
-                    Fix((Edit(run.ins.start, run.ins.end, ""),), Safety.SAFE), saving=_APT.weight)
-                continue
-            if self.mount_style and self.ctx.options.unsafe_fixes \
-                    and not any(self._needs_outside_lists(r) for r in runs[i + 1:]):
-                edits = self._mount_edits(run, list(_APT.mount), ",sharing=locked")
-                if edits is not None:
-                    start = file_start(run.ins, run.script.statements[0].start)  # type: ignore[union-attr]
-                    edits.append(Edit(start, start, "rm -f /etc/apt/apt.conf.d/docker-clean && "))
-                    yield self._finding(run, _APT, "keep the apt cache in BuildKit cache mounts "
-                                        "(unsafe: removes docker-clean from the image and keeps "
-                                        "/var/lib/apt out of it)", edits, Safety.UNSAFE, tool="apt-get")
-                    continue
-            later = [j for j in range(i + 1, len(runs)) if plans.get(j) == "insert"]
-            why = "the lists downloaded by `apt-get update` ship in this layer; remove them in the same RUN"
-            if later:
-                why += ("; the later RUN on line " + ", ".join(str(runs[j].ins.start_line) for j in later)
-                        + " gets its own `apt-get update`")
-            if run.append_hazard:
-                yield self._finding(run, _APT, f"left alone: {run.append_hazard}", None, note=True,
-                                    tool="apt-get")
-                continue
-            yield self._finding(run, _APT, why, [self._append(run, "rm -rf /var/lib/apt/lists/*")],
-                                tool="apt-get")
-
-    def _needs_outside_lists(self, run: _Run) -> bool:
-        """The RUN installs with package lists it did not download itself."""
-        if not run.apt_needs:
-            return False
-        first_need = min(c.start for c in run.apt_needs)
-        return not any(c.start < first_need for c in run.apt_updates)
-
-    def _first_need_statement(self, run: _Run):
-        assert run.script is not None
-        first = min(run.apt_needs, key=lambda c: c.start)
-        for k, st in enumerate(run.script.statements):
-            if st.start <= first.start < st.end:
-                return k, st, first
-        return None
-
-    def _can_insert(self, run: _Run, earlier: list[_Run]) -> bool:
-        if run.why_not is not None or run.script is None or self._mounted(run, _APT):
-            return False
-        found = self._first_need_statement(run)
-        if found is None:
-            return False
-        k, st, cmd = found
-        if k > 0 and run.script.statements[k - 1].separator not in ("&&", ";", "\n"):
-            return False
-        if "negated" in cmd.context or st.separator == "&":
-            return False
-        # Sources changed since the lists were downloaded: a fresh index could install other packages.
-        last_update = max((j for j, r in enumerate(earlier) if r.apt_updates or r.hidden_update), default=-1)
-        for r in earlier[last_update + 1:]:
-            if r.hidden_update or self._touches_apt_sources(r):
-                return False
-        return True
-
-    def _touches_apt_sources(self, run: _Run) -> bool:
-        if run.script is None:
-            return True
-        for cmd in run.script.commands:
-            if cmd.basename in ("apt-key", "add-apt-repository", "apt-add-repository", "gpg"):
-                return True
-            words = [w.value or w.text for w in cmd.argv] + list(cmd.redirects)
-            if any("/etc/apt" in w for w in words):
-                return True
-        return False
-
-    def _apt_insert(self, run: _Run, earlier: list[_Run], cleanup: bool) -> Iterator[Finding]:
-        found = self._first_need_statement(run)
-        assert found is not None and run.script is not None
-        _, st, cmd = found
-        at = file_start(run.ins, st.start)
-        # The same update the lists came from (its options included), so the same index is read.
-        update = "apt-get update" if cmd.basename != "apt" else "apt update"
-        for r in reversed(earlier):
-            if r.apt_updates and r.script is not None:
-                last = r.apt_updates[-1]
-                update = r.script.text[last.start:last.end]
-                break
-            if r.hidden_update:
-                break
-        edits = [Edit(at, at, f"{update} && ")]
-        what = ("installs with package lists an earlier RUN downloaded, so that RUN cannot remove them; "
-                "it now runs its own `apt-get update`")
-        if cleanup and not run.append_hazard:
-            edits.append(self._append(run, "rm -rf /var/lib/apt/lists/*"))
-            what += " and removes the lists"
-        yield self._finding(run, _APT, what, edits, tool="apt-get")
-
-    def _update_only(self, run: _Run) -> bool:
-        assert run.script is not None
-        return all(len(st.commands) == 1 and st.kind == "command" and st.commands[0] in run.apt_updates
-                   for st in run.script.statements) and not run.ins.flags
-
-    def _apt_flags(self, run: _Run) -> Iterator[Finding]:
-        assert run.script is not None
-        for cmd in run.script.commands_named("apt-get", "apt"):
-            i, sub = _sub(cmd, 1, _APT_TAKES_VALUE)
-            if i is None:
-                continue
-            if cmd.basename == "apt" and sub in _APT_SAFE_SUBS:
-                word = cmd.argv[0]
-                if word.value == word.text:
-                    s, e = file_start(run.ins, word.start), file_end(run.ins, word.end)
-                    yield self._finding(run, _APT, "use `apt-get` in scripts: `apt` has no stable "
-                                        "interface (unsafe: `apt` deletes downloaded packages itself)",
-                                        [Edit(s, e, word.text + "-get")], Safety.UNSAFE, tool="apt")
-            if sub in ("install", "upgrade", "dist-upgrade", "remove", "purge", "autoremove") \
-                    and not _has(cmd, 1, *_YES_FLAGS) and not any(
-                        "Assume-Yes" in (w.value or "") for w in cmd.argv):
-                yield self._finding(run, _APT, f"`{sub}` without `-y` stops at the prompt (unsafe: "
-                                    "the build goes on where it stopped)",
-                                    [self._flag(run, cmd.argv[i].end, " -y")], Safety.UNSAFE, tool=cmd.basename or "")
-            if sub == "install" and not _has(cmd, 1, "--no-install-recommends") and not any(
-                    "Install-Recommends" in (w.value or "") for w in cmd.argv):
-                yield self._finding(run, _APT, "`--no-install-recommends` installs only what is needed "
-                                    "(unsafe: recommended packages are no longer installed)",
-                                    [self._flag(run, cmd.argv[i].end, " --no-install-recommends")],
-                                    Safety.UNSAFE, tool=cmd.basename or "")
+                       saving=None if note else cache.weight, note=note)
 
     # ---------------------------------------------------------------- the other managers
 
-    def _others(self, stage: Stage, run: _Run, later: list[_Run], copied: list[str],
+    def _others(self, stage: Stage, run: Run, later: Later, copied_paths: list[str],
                 final: bool) -> Iterator[Finding]:
         if run.script is None:
             return
         script = run.script
         if run.why_not is not None:  # say which caches stay, once per manager
-            found = {u.manager.key: u.manager for uses in (_pip_uses(script), _uv_uses(script), _apk_uses(script))
+            found = {u.cache.key: u.cache for uses in (pip_uses(script), uv_uses(script), apk_uses(script))
                      for u in uses}
-            for manager, uses, _, _ in self._cleanup_uses(stage, run, later, final):
+            for cache, uses, _, _ in self._cleanups(stage, run, later, final):
                 if uses:
-                    found.setdefault(manager.key, manager)
-            for manager in found.values():
-                yield self._finding(run, manager, f"left alone: {run.why_not}", None, note=True)
+                    found.setdefault(cache.key, cache)
+            for cache in found.values():
+                yield self.finding(run, cache, f"left alone: {run.why_not}", None, note=True)
             return
         # Managers fixed with a flag on each use.
-        for uses in (_pip_uses(script), _uv_uses(script), _apk_uses(script)):
-            uses = [u for u in uses if not self._env_off(run, u.manager, u.cmd)
-                    and not self._mounted(run, u.manager)]
+        for uses in (pip_uses(script), uv_uses(script), apk_uses(script)):
+            uses = [u for u in uses if not env_off(run, u.cache, u.cmd) and not mounted(run, u.cache)]
             if not uses:
                 continue
-            manager = uses[0].manager
-            if manager is _APK and any(self._removes(c, run, "/var/cache/apk") and c.start > uses[-1].cmd.start
+            cache = uses[0].cache
+            if cache is APK_INDEX and any(removes(c, run, APK_INDEX.folders[0]) and c.start > uses[-1].cmd.start
                                        for c in script.commands):
                 continue  # already clean: the index is removed in this RUN
-            if self._copied(copied, manager, run):
-                yield self._finding(run, manager, "cache kept: another stage copies it out", None, note=True)
+            if copied(copied_paths, cache, run):
+                yield self.finding(run, cache, "cache kept: another stage copies it out", None, note=True)
                 continue
-            if self.mount_style and manager.mount:
-                edits = self._mount_edits(run, list(manager.mount))
+            if self.mount_style and cache.mount:
+                edits = self.mount_edits(run, list(cache.mount))
                 if edits is not None:
-                    yield self._finding(run, manager, "keep the cache in a BuildKit cache mount", edits)
+                    yield self.finding(run, cache, "keep the cache in a BuildKit cache mount", edits)
                     continue
-            edits = [self._flag(run, u.flag_at, u.flag) for u in uses if u.flag_at is not None]
+            edits = [self.flag(run, u.flag_at, u.flag) for u in uses if u.flag_at is not None]
             what = f"add `{uses[0].flag.strip()}` so that the cache is not written into the layer"
-            if manager is _APK:
+            if cache is APK_INDEX:
                 edits.extend(self._drop_apk_update(run, uses))
                 if len(edits) > len(uses):
                     what += "; `apk update` is dropped (`--no-cache` fetches a fresh index)"
-            yield self._finding(run, manager, what, edits)
+            yield self.finding(run, cache, what, edits)
         yield from self._apk_update_only(run, later)
-        gems = _gem_uses(script)
+        gems = gem_uses(script)
         if gems:
-            yield self._finding(run, _GEM, "add `--no-document` (unsafe: the gems' documentation is "
-                                "no longer installed; official ruby images already default to it)",
-                                [self._flag(run, u.flag_at, u.flag) for u in gems if u.flag_at is not None],
-                                Safety.UNSAFE)
+            yield self.finding(run, gems[0].cache, "add `--no-document` (unsafe: the gems' documentation is "
+                               "no longer installed; official ruby images already default to it)",
+                               [self.flag(run, u.flag_at, u.flag) for u in gems if u.flag_at is not None],
+                               Safety.UNSAFE)
         # Managers fixed with a cleanup command at the end of the RUN.
-        for manager, uses, cleanup, is_cleanup in self._cleanup_uses(stage, run, later, final):
+        for cache, uses, cleanup, is_cleanup in self._cleanups(stage, run, later, final):
             if not uses:
                 continue
-            tool = uses[0].tool or manager.key
+            tool = uses[0].tool or cache.key
             last = max(u.cmd.start for u in uses)
-            if self._mounted(run, manager, tool) or any(self._env_off(run, manager, u.cmd) for u in uses) \
-                    or self._cleaned_after(run, last, manager, is_cleanup):
+            if mounted(run, cache) or any(env_off(run, cache, u.cmd) for u in uses) \
+                    or cleaned_after(run, last, cache, is_cleanup):
                 continue
-            if self._copied(copied, manager, run):
-                yield self._finding(run, manager, "cache kept: another stage copies it out", None,
-                                    note=True, tool=tool)
+            if copied(copied_paths, cache, run):
+                yield self.finding(run, cache, "cache kept: another stage copies it out", None,
+                                   note=True, tool=tool)
                 continue
             if isinstance(cleanup, str) and cleanup.startswith("note:"):
-                yield self._finding(run, manager, cleanup[5:].strip(), None, note=True, tool=tool)
+                yield self.finding(run, cache, cleanup[5:].strip(), None, note=True, tool=tool)
                 continue
-            if self.mount_style and manager.mount:
-                edits = self._mount_edits(run, list(manager.mount))
+            if self.mount_style and cache.mount:
+                edits = self.mount_edits(run, list(cache.mount))
                 if edits is not None:
-                    yield self._finding(run, manager, "keep the cache in a BuildKit cache mount", edits, tool=tool)
+                    yield self.finding(run, cache, "keep the cache in a BuildKit cache mount", edits, tool=tool)
                     continue
             if cleanup is None:
                 continue
             if run.append_hazard:
-                yield self._finding(run, manager, f"left alone: {run.append_hazard}", None, note=True,
-                                    tool=tool)
+                yield self.finding(run, cache, f"left alone: {run.append_hazard}", None, note=True,
+                                   tool=tool)
                 continue
-            yield self._finding(run, manager, f"add `{cleanup}` in the RUN that fills the cache",
-                                [self._append(run, cleanup)], tool=tool)
+            yield self.finding(run, cache, f"add `{cleanup}` in the RUN that fills the cache",
+                               [self.append(run, cleanup)], tool=tool)
 
-    def _cleanup_uses(self, stage: Stage, run: _Run, later: list[_Run], final: bool):
-        script = run.script
-        assert script is not None
-        home_ok = run.user_root
-
-        npm = _simple_uses(script, ("npm",), _NPM, frozenset({"install", "i", "ci", "add", "update",
-                                                              "isntall", "in"}),
-                           ("--prefix", "--registry", "--cache", "-C", "--omit"))
-        yield (_NPM, npm, "npm cache clean --force",
-               lambda c: _is_cmd(c, ("npm",), "cache", "clean") or _is_cmd(c, ("npm",), "cache", "clear"))
-
-        yarn = [u for u in _simple_uses(script, ("yarn",), _YARN, frozenset({"install", "add", "global"}),
-                                        ("--cache-folder", "--modules-folder", "--network-timeout"), bare=True)
-                if not _has(u.cmd, 1, "--cache-folder")]
-        yarn_cleanup: str | None = "yarn cache clean"
-        if yarn and self._yarn_berry(stage):
-            yarn_cleanup = ("note: yarn 2+ (.yarnrc.yml, corepack or `yarn set version`) may keep the "
-                            "project's packages in its cache; left alone")
-        yield (_YARN, yarn, yarn_cleanup, lambda c: _is_cmd(c, ("yarn",), "cache", "clean"))
-
-        pnpm = _simple_uses(script, ("pnpm",), _PNPM, frozenset({"install", "i", "add", "fetch"}), bare=True)
-        yield (_PNPM, pnpm, "note: pnpm hard-links node_modules to its store, so deleting the store "
-               "frees little; `--cache-style mount` keeps it out of the image",
-               lambda c: _is_cmd(c, ("pnpm",), "store", "prune"))
-
-        for tool in ("dnf", "yum", "microdnf", "tdnf"):
-            uses = _simple_uses(script, (tool,), _DNF, _DNF_USES, _DNF_TAKES_VALUE)
-            yield (_DNF, uses, f"{tool} clean all",
-                   lambda c: c.basename in ("dnf", "yum", "microdnf", "tdnf") and _sub(c, 1, _DNF_TAKES_VALUE)[1] == "clean"
-                   and "all" in c.args())
-
-        zypper = _simple_uses(script, ("zypper",), _ZYPPER, _ZYPPER_USES, _ZYPPER_TAKES_VALUE)
-        yield (_ZYPPER, zypper, "zypper clean -a",
-               lambda c: c.basename == "zypper" and _sub(c, 1, _ZYPPER_TAKES_VALUE)[1] in ("clean", "cc"))
-
-        composer = [u for u in _simple_uses(script, ("composer", "composer.phar"), _COMPOSER,
-                                            frozenset({"install", "update", "require", "create-project",
-                                                       "global", "upgrade", "i", "u"}),
-                                            ("-d", "--working-dir"))
-                    if not _has(u.cmd, 1, "--no-cache")]
-        yield (_COMPOSER, composer, "composer clear-cache",
-               lambda c: c.basename in ("composer", "composer.phar")
-               and _sub(c, 1)[1] in ("clear-cache", "clearcache", "cc"))
-
-        for tool in ("conda", "mamba", "micromamba"):
-            uses = [u for u in _simple_uses(script, (tool,), _CONDA, frozenset({"install", "create", "update", "env"}),
-                                            ("-n", "--name", "-p", "--prefix", "-c", "--channel", "-f", "--file"))
-                    if _sub(u.cmd, 1)[1] != "env" or _sub(u.cmd, 2)[1] in ("create", "update")]
-            cleanup = "micromamba clean --all --yes" if tool == "micromamba" else f"{tool} clean -afy"
-            yield (_CONDA, uses, cleanup,
-                   lambda c: c.basename in ("conda", "mamba", "micromamba") and _sub(c, 1)[1] == "clean")
-
-        poetry = _simple_uses(script, ("poetry",), _POETRY, frozenset({"install", "add", "update", "sync"}))
-        poetry = [u for u in poetry if not _has(u.cmd, 1, "--no-cache")]
-        cache_dir = run.env.get("POETRY_CACHE_DIR") or ("/root/.cache/pypoetry" if home_ok else None)
-        poetry_cleanup = (f"rm -rf {cache_dir}/cache {cache_dir}/artifacts" if cache_dir and _plain_path(cache_dir)
-                          else "note: poetry's cache folder is not known for this user; left alone")
-        yield (_POETRY, poetry, poetry_cleanup,
-               lambda c: _is_cmd(c, ("poetry",), "cache", "clear")
-               or (cache_dir is not None and self._removes(c, run, cache_dir + "/cache")))
-
-        pipenv = _simple_uses(script, ("pipenv",), _PIPENV, frozenset({"install", "sync"}))
-        pipenv_dir = run.env.get("PIPENV_CACHE_DIR") or ("/root/.cache/pipenv" if home_ok else None)
-        pipenv_cleanup = (f"rm -rf {pipenv_dir}" if pipenv_dir and _plain_path(pipenv_dir)
-                          else "note: pipenv's cache folder is not known for this user; left alone")
-        yield (_PIPENV, pipenv, pipenv_cleanup, lambda c: False)
-
-        bundler = (_simple_uses(script, ("bundle", "bundler"), _BUNDLER, frozenset({"install"}), bare=True)
-                   + _simple_uses(script, ("gem",), _BUNDLER, frozenset({"install"})))
-        gem_home = run.env.get("GEM_HOME") or ("/usr/local/bundle" if _image_name(stage.base) == "ruby" else None)
-        bundle_cleanup = (f"rm -rf {gem_home}/cache" if gem_home and _plain_path(gem_home)
-                          else "note: the gem folder (GEM_HOME) is not known; left alone")
-        yield (_BUNDLER, bundler, bundle_cleanup,
-               lambda c: gem_home is not None and self._removes(c, run, gem_home + "/cache"))
-
-        go = _simple_uses(script, ("go",), _GO, frozenset({"build", "install", "get", "mod", "test", "run"}))
-        go = [u for u in go if _sub(u.cmd, 1)[1] != "mod" or _sub(u.cmd, 2)[1] == "download"]
-        go_cleanup: str | None = "go clean -cache -modcache"
-        if go and not self.mount_style:
-            later_go = any(r.script is None or r.script.commands_named("go") for r in later)
-            runs_go = any(ins.cmd in ("CMD", "ENTRYPOINT") and any("go" in v.split() for v in ins.value)
-                          for ins in stage.instructions)
-            if not final or later_go or runs_go:
-                go_cleanup = None  # the caches feed a later build step (or never reach the image)
-        yield (_GO, go, go_cleanup,
-               lambda c: c.basename == "go" and _sub(c, 1)[1] == "clean" and _has(c, 1, "-modcache"))
+    def _cleanups(self, stage: Stage, run: Run, later: Later, final: bool) -> Iterator[CleanupUses]:
+        return cleanup_uses(stage, run, later, final, self.mount_style, lambda: self._yarn_berry(stage))
 
     def _yarn_berry(self, stage: Stage) -> bool:
         for ins in stage.instructions:
             script = run_script(ins) if ins.cmd == "RUN" else None
             if script is not None and (script.commands_named("corepack")
-                                       or any(_is_cmd(c, ("yarn",), "set", "version") for c in script.commands)):
+                                       or any(is_yarn_berry_command(c) for c in script.commands)):
                 return True
             if ins.cmd in ("COPY", "ADD") and any(".yarnrc.yml" in v or v.endswith(".yarn") for v in ins.value[:-1]):
                 return True
-        path = self.ctx.context_path(".yarnrc.yml")
-        return path is not None and path.exists()
+        view = self.ctx.view()
+        return view is not None and view.exists(".yarnrc.yml")
 
-    def _drop_apk_update(self, run: _Run, uses: list[_Use]) -> list[Edit]:
+    def _drop_apk_update(self, run: Run, uses: list[Use]) -> list[Edit]:
         """Edits removing a top-level ``apk update &&`` that only fed the adds now given --no-cache."""
         script = run.script
         assert script is not None
@@ -946,19 +377,19 @@ class _Checker:
             if st.kind != "command" or len(st.commands) != 1 or st.separator != "&&":
                 continue
             cmd = st.commands[0]
-            if cmd.basename != "apk" or _sub(cmd, 1, _APK_TAKES_VALUE)[1] != "update" or cmd.assignments:
+            if apk_subcommand(cmd) != "update" or cmd.assignments:
                 continue
             if k > 0 and statements[k - 1].separator not in ("&&", ";", "\n"):
                 continue
             later_apk = [c for c in script.commands_named("apk") if c.start > cmd.start]
-            if not later_apk or any(_sub(c, 1, _APK_TAKES_VALUE)[1] not in ("add", "upgrade", "del") for c in later_apk):
+            if not later_apk or any(apk_subcommand(c) not in ("add", "upgrade", "del") for c in later_apk):
                 continue
             s = file_start(run.ins, st.start)
             e = file_start(run.ins, statements[k + 1].start)
             out.append(Edit(s, e, ""))
         return out
 
-    def _apk_update_only(self, run: _Run, later: list[_Run]) -> Iterator[Finding]:
+    def _apk_update_only(self, run: Run, later: Later) -> Iterator[Finding]:
         """A RUN that only runs ``apk update`` ships the index; later adds fetch their own."""
         script = run.script
         assert script is not None
@@ -966,7 +397,7 @@ class _Checker:
             return
         for st in script.statements:
             cmd = st.commands[0] if len(st.commands) == 1 and st.kind == "command" else None
-            if cmd is None or cmd.basename != "apk" or _sub(cmd, 1, _APK_TAKES_VALUE)[1] != "update":
+            if cmd is None or apk_subcommand(cmd) != "update":
                 return
         for r in later:
             if r.script is None or r.script.opaque:
@@ -974,24 +405,11 @@ class _Checker:
                     return
                 continue
             for c in r.script.commands_named("apk"):
-                if _sub(c, 1, _APK_TAKES_VALUE)[1] not in ("add", "upgrade", "del", "update"):
+                if apk_subcommand(c) not in ("add", "upgrade", "del", "update"):
                     return
         yield Finding(self.id, "apk: this RUN only downloads the package index, which then ships in its "
                       "layer; `apk add` fetches the index itself (with `--no-cache`, keeping none), so it is "
-                      f"removed ({_APK.cache}, typically {_APK.weight})",
+                      f"removed ({APK_INDEX.what}, typically {APK_INDEX.weight})",
                       run.ins.keyword_start, run.ins.end,
-                      Fix((Edit(run.ins.start, run.ins.end, ""),), Safety.SAFE), saving=_APK.weight)
+                      Fix((Edit(run.ins.start, run.ins.end, ""),), Safety.SAFE), saving=APK_INDEX.weight)
 
-
-def _plain_path(path: str) -> bool:
-    return path.startswith("/") and all(c.isalnum() or c in "/._-" for c in path)
-
-
-def _image_name(base: str) -> str:
-    name = base.split("@", 1)[0]
-    if ":" in name.rsplit("/", 1)[-1]:
-        name = name.rsplit(":", 1)[0]
-    for prefix in ("docker.io/", "library/"):
-        if name.startswith(prefix):
-            name = name[len(prefix):]
-    return name.lower()

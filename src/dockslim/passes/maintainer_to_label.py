@@ -40,6 +40,7 @@ class MaintainerToLabel(Pass):
     """
 
     id = "maintainer-to-label"
+    hadolint = ("DL4000",)
     summary = "MAINTAINER becomes LABEL maintainer=..."
     safety = Safety.SAFE
 

@@ -111,6 +111,7 @@ class MergeRuns(Pass):
     """
 
     id = "merge-runs"
+    hadolint = ("DL3059",)
     summary = "Consecutive RUN instructions become one (fewer layers, same build)"
     safety = Safety.SAFE
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from pathlib import Path
 from typing import Iterator
 
 from .._records import dataclass
@@ -10,12 +9,12 @@ from ..syntax import Instruction
 from .base import Context, Edit, Finding, Fix, Pass, Safety, same_case
 from .buildcontext import (
     IGNORE_FILE,
-    ContextView,
-    context_view,
+    BuildContext,
     is_ignored,
     parse_ignore,
 )
 from .depinstall import Needs, Refusal, analyse_run, is_dependency_install
+from ..managers import SYSTEM, recognize
 from .shellquery import run_script
 
 _COPY_FLAGS = frozenset({"chown", "chmod", "link"})
@@ -44,8 +43,6 @@ _INSTALL_FOLDERS: dict[str, tuple[str, ...]] = {
     "php": ("/usr/local/etc", "/usr/local/bin", "/usr/local/lib/php"),
     "java": ("/usr/share/maven", "/usr/share/java"),
 }
-_SYSTEM_PACKAGERS = frozenset({"apt-get", "apt", "aptitude", "apk", "yum", "dnf", "microdnf",
-                               "zypper", "dpkg", "rpm"})
 _METADATA = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "USER"})
 _BASE = "@base"  # stands for the base image's WORKDIR when the Dockerfile does not say it
 
@@ -167,7 +164,7 @@ class ReorderForCache(Pass):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         df = ctx.dockerfile
-        view = context_view(ctx.build_context, ctx.path)
+        view = ctx.view()
         offered = False
         final_workdir: dict[str, str | None] = {}
         for stage in df.stages():
@@ -204,7 +201,7 @@ class ReorderForCache(Pass):
 
     # -- the reorder ---------------------------------------------------------------------------
 
-    def _reorder(self, ctx: Context, view: ContextView | None, copy: _Copy,
+    def _reorder(self, ctx: Context, view: BuildContext | None, copy: _Copy,
                  following: tuple[Instruction, ...], workdir: str | None, env: dict[str, str],
                  shell_changed: bool, made_dirs: frozenset[str]) -> Iterator[Finding]:
         ins = copy.ins
@@ -271,7 +268,7 @@ class ReorderForCache(Pass):
             yield note(stop)  # a later install stays behind the copy
         yield self._fix(ctx, copy, moved, needs, made_dirs)
 
-    def _run_needs(self, run: Instruction, view: ContextView, copy: _Copy, cwd: str | None,
+    def _run_needs(self, run: Instruction, view: BuildContext, copy: _Copy, cwd: str | None,
                    env: dict[str, str], crossed: list[Instruction], shell_changed: bool) -> Needs:
         if shell_changed:
             raise Refusal("a SHELL instruction changes how RUN runs")
@@ -303,7 +300,7 @@ class ReorderForCache(Pass):
             raise Refusal("the build context is unknown")
         return analyse_run(script, view, copy.folder, cwd, visible)
 
-    def _late_copy_problem(self, view: ContextView, needs: Needs) -> str:
+    def _late_copy_problem(self, view: BuildContext, needs: Needs) -> str:
         for out in sorted(needs.outputs):
             found = view.copied_under(out)
             if found:
@@ -357,7 +354,7 @@ class ReorderForCache(Pass):
 
     # -- the .dockerignore offer ---------------------------------------------------------------
 
-    def _offer_ignore(self, ctx: Context, view: ContextView, ins: Instruction) -> Finding:
+    def _offer_ignore(self, ctx: Context, view: BuildContext, ins: Instruction) -> Finding:
         copied = view.files()
         ecosystems = [e for e, names in _ECOSYSTEM_FILES.items()
                       if any(n in copied for n in names)
@@ -451,7 +448,7 @@ def _install_folder_conflict(folder: str, needs: Needs, moved: list[Instruction]
     kinds = ["any", *sorted(needs.ecosystems)]
     for ins in moved:
         script = run_script(ins) if ins.cmd == "RUN" else None
-        if script is not None and script.commands_named(*_SYSTEM_PACKAGERS):
+        if script is not None and any(recognize(c, SYSTEM) for c in script.commands):
             kinds.append("system")
             break
     for kind in kinds:
@@ -465,10 +462,5 @@ def _install_folder_conflict(folder: str, needs: Needs, moved: list[Instruction]
 
 
 def _context_relative(ctx: Context) -> str | None:
-    if ctx.path in ("-", "") or ctx.build_context is None:
-        return None
-    try:
-        rel = Path(ctx.path).resolve().relative_to(ctx.build_context.resolve())
-    except ValueError:
-        return None
-    return rel.as_posix()
+    view = ctx.view()
+    return view.relative_path(ctx.path) if view is not None else None

@@ -22,6 +22,7 @@ import fnmatch
 import posixpath
 from collections.abc import Iterable
 
+from ..managers import SYSTEM, recognize
 from ..syntax import Instruction
 from ..syntax.shell import Command, Script, Word
 
@@ -43,8 +44,8 @@ _SHELL_HOLDERS = ("/", "/bin", "/usr", "/usr/bin")
 SHELL_PACKAGES = frozenset({"dash", "bash", "busybox", "busybox-static", "busybox-binsh",
                             "dash-binsh", "yash-binsh", "bash-binsh", "mksh", "posh", "yash", "ksh",
                             "ksh93", "zsh", "oksh", "loksh"})
-_PACKAGE_TOOLS = frozenset({"apt-get", "apt", "aptitude", "apk", "yum", "dnf", "microdnf", "zypper",
-                            "dpkg", "rpm", "pacman", "tdnf"})
+# Package tools outside the package-manager model (dockslim.managers), which reads the others.
+_LOW_LEVEL_PACKAGE_TOOLS = frozenset({"dpkg", "rpm", "pacman"})
 
 # Tools and which of their operands they write (see _write_targets).
 _REMOVERS = frozenset({"rm", "unlink", "rmdir", "shred", "chmod", "chown", "chgrp", "chattr",
@@ -107,9 +108,12 @@ def _command_change(cmd: Command, extra: frozenset[str]) -> str | None:
     name = cmd.basename
     if name is None:
         return None
-    words = [w for w in cmd.positional()]
-    if name in _PACKAGE_TOOLS:
-        for word in words:
+    words = list(cmd.positional())
+    manager = recognize(cmd, SYSTEM)
+    if manager is not None or name in _LOW_LEVEL_PACKAGE_TOOLS:
+        # Any verb: installing, upgrading, reinstalling or removing a shell package by name.
+        operands = manager.positional()[1:] if manager is not None else words
+        for word in operands:
             if _names_shell_package(word):
                 return f"`{name} ... {word.text}` may install, replace or remove the shell"
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Iterator
 
+from ..managers.hadolint import ORDER_RULES
 from ..syntax import Dockerfile, Instruction, Stage
 from ..syntax.nodes import Item
 from ..syntax.shell import Script, parse_shell
@@ -20,6 +21,11 @@ _SCOPED = frozenset({"subshell", "pipeline", "substitution", "function", "backgr
 @lru_cache(maxsize=4096)
 def _parse(body: str) -> Script:
     return parse_shell(body)
+
+
+def parse_body(body: str) -> Script:
+    """Any shell command line (a RUN body, a shell-form CMD/ENTRYPOINT), parsed once per text."""
+    return _parse(body)
 
 
 def run_script(ins: Instruction) -> Script | None:
@@ -137,20 +143,8 @@ def and_append_hazard(script: Script, errexit: bool) -> str | None:
     return None
 
 
-# hadolint's clean-up rules that look at *order* within one RUN (hadolint 2.x, Rule/DL30xx.hs):
-# a finding when the body installs and its first clean-up does not come after its first install.
-# (rule, command, words any of which marks an install, words any of which marks a clean-up,
-#  an `rm -rf` path that also counts as the clean-up). hadolint matches any one listed word.
-_HADOLINT_ORDER_RULES = (
-    ("DL3032", "yum", frozenset({"install"}), frozenset({"clean", "all"}), "/var/cache/yum/*"),
-    ("DL3040", "dnf", frozenset({"install", "in", "upgrade", "up", "upgrade-minimal", "up-min",
-                                 "reinstall", "rei"}), frozenset({"clean", "all"}), "/var/cache/libdnf5*"),
-    ("DL3040", "microdnf", frozenset({"install", "in", "upgrade", "up", "upgrade-minimal", "up-min",
-                                      "reinstall", "rei"}), frozenset({"clean", "all"}),
-     "/var/cache/libdnf5*"),
-    ("DL3036", "zypper", frozenset({"install", "in"}), frozenset({"clean", "cc"}), None),
-    ("DL3060", "yarn", frozenset({"install"}), frozenset({"cache", "clean"}), None),
-)
+# hadolint's order rules (DL3032, DL3040, DL3036, DL3060), as hadolint matches them.
+_HADOLINT_ORDER_RULES = tuple((r.rule, r.command, r.installs, r.cleans, r.rm_path) for r in ORDER_RULES)
 
 
 def cleanup_order(script: Script) -> tuple[tuple[str, str, str, bool, bool], ...]:
