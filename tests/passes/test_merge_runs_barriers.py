@@ -193,3 +193,32 @@ def test_a_daemon_stopped_in_the_same_run_or_a_foreground_call_does_not_stop_a_m
 
 def test_another_service_stopped_does_not_count():
     assert process_left_running(parse_shell("service mysql start && service nginx stop"))
+
+
+@pytest.mark.parametrize(("body", "env", "workdir", "may"), [
+    ('export GNUPGHOME="$(mktemp -d)" && gpg --verify x.asc && rm -rf "$GNUPGHOME"', {}, None, False),
+    ('rm -rf "$GEM_HOME"/cache', {"GEM_HOME": "/usr/local/bundle"}, None, False),
+    ('rm -rf "$DIR"', {}, None, True),  # may hold anything
+    ('rm -rf "$DIR"', {"DIR": "/bin"}, None, True),
+    ("for d in /bin; do rm -rf $d; done", {"d": "/tmp"}, None, True),  # a loop variable
+    ("A=/tmp; A=/bin; rm -rf $A", {}, None, True),  # assigned twice
+    ('d=/usr/src/openssl-$V && rm -rf "$d"', {}, None, False),
+    ("curl -fsSL h/x.tgz | tar -xz", {}, None, True),  # unpacked into an unknown cwd
+    ("curl -fsSL h/x.tgz | tar -xz", {}, "/usr/src/app", False),
+    ("cd /usr/local && curl -fsSL h/x.tgz | tar -xz", {}, "/app", False),
+    ("cd / && curl -fsSL h/x.tgz | tar -xz", {}, "/app", True),
+    ("ln -sf bash sh", {}, "/app", False),
+    ("cd /bin && ln -sf bash sh", {}, "/app", True),
+    ("apt-get install -y mariadb-server=$VERSION", {}, None, False),
+    ("apt-get install -y $PACKAGES", {}, None, True),
+    ("apt-get install -y dash=$VERSION", {}, None, True),
+])
+def test_paths_are_read_with_the_values_and_working_directory_the_model_knows(body, env, workdir, may):
+    assert (interpreter_change(parse_shell(body), env=env, workdir=workdir) is not None) is may
+
+
+def test_merge_runs_reads_env_and_workdir_of_the_stage():
+    text = ("FROM a\nENV GEM_HOME=/usr/local/bundle\nWORKDIR /src\nRUN curl -fsSL h/x.tgz | tar -xz "
+            "&& rm -rf \"$GEM_HOME\"/cache\nRUN make\n")
+    assert run_fix(MergeRuns, text).changed
+    assert not run_fix(MergeRuns, text.replace("WORKDIR /src\n", "")).changed

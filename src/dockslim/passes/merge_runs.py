@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Iterator
+import posixpath
+from collections.abc import Iterator
 
 from .._records import dataclass
 from ..syntax import Dockerfile, Instruction, Trivia
@@ -123,6 +124,8 @@ class MergeRuns(Pass):
             shell_errexit = False
             shell_argv: tuple[str, ...] = ()
             startup = ""  # why every RUN may change what the next one's shell reads at start
+            env: dict[str, str] = {}  # ENV and ARG values, to read paths such as "$GNUPGHOME"
+            workdir: str | None = None  # the stage's WORKDIR, when this Dockerfile sets it
             group: list[_Body] = []
             between: list[tuple[list[Trivia], str]] = []  # (trivia, join) before group[i + 1]
             pending: list[Trivia] = []
@@ -144,10 +147,22 @@ class MergeRuns(Pass):
                     elif startup_file_variable(ins):
                         startup = (f"line {ins.start_line} sets {startup_file_variable(ins)}, a "
                                    "file the shell reads at start that any RUN may change")
+                    if ins.cmd == "WORKDIR":
+                        workdir = _workdir(workdir, ins)
+                    if ins.cmd == "ENV":
+                        env.update(ins.pairs())
+                    elif ins.cmd == "ARG":
+                        for item in ins.value:
+                            name, eq, value = item.partition("=")
+                            if eq:
+                                env[name] = value
+                            else:
+                                env.pop(name, None)  # given by --build-arg, or empty
                     yield from self._emit(df, group, between, indent)
                     group, between, pending, prev = [], [], [], None
                     continue
-                body, own_reason = self._candidate(ins, shell_ok, shell_errexit, shell_argv, startup)
+                body, own_reason = self._candidate(ins, shell_ok, shell_errexit, shell_argv, startup,
+                                                   env, workdir)
                 pragma = _pragma_above(pending)
                 if pragma and body is not None:
                     # Merged, the comment would end up inside the continuation and cover nothing.
@@ -190,7 +205,8 @@ class MergeRuns(Pass):
 
     def _candidate(self, ins: Instruction, shell_ok: bool, shell_errexit: bool,
                    shell_argv: tuple[str, ...] = (), startup: str = "",
-                   ) -> tuple[_Body | None, str | None]:
+                   env: dict[str, str] | None = None,
+                   workdir: str | None = None) -> tuple[_Body | None, str | None]:
         reason = _why_not(ins, shell_ok)
         if reason is not None:
             return None, reason
@@ -208,7 +224,7 @@ class MergeRuns(Pass):
         errexit = shell_errexit or enables_errexit(script, anywhere=True)
         closes = startup
         if not closes:
-            change = interpreter_change(script, shell_argv)
+            change = interpreter_change(script, shell_argv, env, workdir)
             if change is not None:
                 closes = (f"that RUN may change the shell later RUNs start ({change}); merged, this "
                           "body would run in the shell already started")
@@ -393,6 +409,16 @@ def _errexit_join(previous: _Body, body: _Body) -> str | None:
     if previous.errexit_end and previous.script.failure_exits_under_errexit:
         return ";"
     return None
+
+
+def _workdir(current: str | None, ins: Instruction) -> str | None:
+    """The working directory after a WORKDIR (None: not known here, e.g. a variable in it)."""
+    path = ins.value[0] if ins.value else ""
+    if "$" in path or "\\" in path:
+        return None
+    if path.startswith("/"):
+        return posixpath.normpath(path)
+    return posixpath.normpath(posixpath.join(current, path)) if current else None
 
 
 def _posix_shell(ins: Instruction) -> bool:

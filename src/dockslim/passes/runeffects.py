@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
 from ..managers import SYSTEM, recognize
 from ..syntax import Instruction
@@ -49,26 +50,73 @@ _LOW_LEVEL_PACKAGE_TOOLS = frozenset({"dpkg", "rpm", "pacman"})
 
 # Tools and which of their operands they write (see _write_targets).
 _REMOVERS = frozenset({"rm", "unlink", "rmdir", "shred", "chmod", "chown", "chgrp", "chattr",
-                       "setfacl", "truncate", "tee", "sed", "perl", "patch", "mv"})
-_COPIERS = frozenset({"cp", "install", "ln", "link", "rsync"})  # last operand (or -t DIR) is written
+                       "setfacl", "truncate", "tee", "sed", "perl", "patch"})
+_COPIERS = frozenset({"cp", "install", "ln", "link", "rsync", "mv"})  # last operand (or -t DIR)
+_FIRST_IS_NOT_A_PATH = frozenset({"chmod", "chown", "chgrp", "setfacl"})  # mode, owner, ACL
+_MODE = re.compile(r"[0-7]+\Z|[ugoa]*[-+=]")
+_SCRIPT_OPTIONS = {"sed": ("-e", "--expression", "-f", "--file"), "perl": ("-e", "-E")}
 _EXTRACTORS = frozenset({"tar", "bsdtar", "unzip", "cpio"})
 _ALTERNATIVES = frozenset({"update-alternatives", "alternatives", "dpkg-divert", "chsh"})
 
 
-def interpreter_change(script: Script, shell: Iterable[str] = ()) -> str | None:
+def interpreter_change(script: Script, shell: Iterable[str] = (),
+                       env: Mapping[str, str] | None = None,
+                       workdir: str | None = None) -> str | None:
     """Why this body may change the interpreter later RUNs start, or None.
 
-    ``shell`` is the stage's SHELL argv, when it has one (its program then counts too).
+    ``shell`` is the stage's SHELL argv, when it has one (its program then counts too); ``env``
+    the values the stage's ENV and ARG give variables (a path `"$GNUPGHOME"` is read with them,
+    and with the body's own single assignments); ``workdir`` the stage's WORKDIR when the
+    Dockerfile sets it (a relative path, or an archive unpacked without `-C`, is read against it
+    and the `cd`s before it; else against every folder that holds a shell).
     """
     extra = _shell_program(shell)
+    values = _known_values(script, env or {})
     for cmd in script.commands:
+        bases = _working_dirs(script, cmd, workdir, values)
         for word in cmd.outputs:
-            if _may_reach(word, extra, inside=False):
+            if _may_reach(word, extra, inside=False, values=values, bases=bases):
                 return f"it writes `{word.text}`, which may be the shell later RUNs start"
-        reason = _command_change(cmd, extra)
+        reason = _command_change(cmd, extra, values, bases)
         if reason is not None:
             return reason
     return None
+
+
+_TEMP_DIR = "/tmp/*"  # what `$(mktemp -d)` gives: a fresh folder under $TMPDIR (/tmp)
+_BINDERS = frozenset({"read", "getopts", "mapfile", "readarray", "select"})
+
+
+def _known_values(script: Script, env: Mapping[str, str]) -> dict[str, str]:
+    """What variables may hold, as fnmatch patterns (see :func:`_pattern`): ENV/ARG values,
+    overridden by the body's assignments when each name is assigned once (`d=/usr/src/x-$V`
+    gives `/usr/src/x-*`, `$(mktemp -d)` a folder under /tmp). A name assigned twice, by
+    `read`, or by a `for` loop may hold anything."""
+    values: dict[str, str] = {}
+    for name, value in env.items():
+        values[name] = _pattern(value, values)
+    seen: set[str] = set()
+    unknown: set[str] = set(script.loop_variables)
+    for cmd in script.commands:
+        words = list(cmd.assignments)
+        if cmd.basename in ("export", "declare", "typeset", "local", "readonly"):
+            words += [w for w in cmd.argv[1:] if "=" in w.text and not w.text.startswith("-")]
+        elif cmd.basename in _BINDERS:
+            unknown.update(w.value for w in cmd.argv[1:] if w.value and not w.value.startswith("-"))
+        for word in words:
+            head, _, raw = word.text.partition("=")
+            name = head.rstrip("+")
+            if name in seen or name.endswith("]") or head.endswith("+"):
+                unknown.add(name)
+            seen.add(name)
+            bare = raw.strip('"')
+            if bare.startswith("$(mktemp") and bare.endswith(")"):
+                values[name] = _TEMP_DIR
+            else:
+                values[name] = _pattern(raw, values)
+    for name in unknown:
+        values.pop(name, None)
+    return values
 
 
 def shell_reads_startup_files(shell: Iterable[str]) -> bool:
@@ -104,7 +152,31 @@ def _shell_program(shell: Iterable[str]) -> frozenset[str]:
     return frozenset({posixpath.normpath(argv[0])})
 
 
-def _command_change(cmd: Command, extra: frozenset[str]) -> str | None:
+def _working_dirs(script: Script, cmd: Command, workdir: str | None,
+                  values: Mapping[str, str]) -> tuple[str, ...] | None:
+    """Where ``cmd`` may run: the WORKDIR or the target of a `cd` before it (as patterns), or
+    None when that is not known (no WORKDIR, a relative `cd`, `pushd`, `cd -`)."""
+    if workdir is None or not workdir.startswith("/"):
+        return None
+    out = {_escaped(workdir)}
+    for other in script.commands:
+        if other.start >= cmd.start:
+            break
+        if other.basename in ("pushd", "popd"):
+            return None
+        if other.basename == "cd":
+            args = other.positional()
+            if len(args) != 1:
+                return None
+            target = args[0].value if args[0].value is not None else _pattern(args[0].text, values)
+            if not target.startswith("/"):
+                return None
+            out.add(target)
+    return tuple(sorted(out))
+
+
+def _command_change(cmd: Command, extra: frozenset[str], values: Mapping[str, str],
+                    bases: tuple[str, ...] | None = None) -> str | None:
     name = cmd.basename
     if name is None:
         return None
@@ -114,10 +186,11 @@ def _command_change(cmd: Command, extra: frozenset[str]) -> str | None:
         # Any verb: installing, upgrading, reinstalling or removing a shell package by name.
         operands = manager.positional()[1:] if manager is not None else words
         for word in operands:
-            if _names_shell_package(word):
+            if _names_shell_package(word, values):
                 return f"`{name} ... {word.text}` may install, replace or remove the shell"
         return None
-    if name in _ALTERNATIVES or (name == "dpkg-reconfigure" and any(_names_shell_package(w) for w in words)):
+    if name in _ALTERNATIVES or (name == "dpkg-reconfigure"
+                                 and any(_names_shell_package(w, values) for w in words)):
         if name in ("dpkg-reconfigure", "chsh") or any(
             w.value is None or w.value in SHELL_NAMES or _may_reach(w, extra, inside=False)
             for w in cmd.argv[1:]
@@ -126,22 +199,34 @@ def _command_change(cmd: Command, extra: frozenset[str]) -> str | None:
         return None
     if name == "busybox" and cmd.has_flag("--install"):
         return "`busybox --install` links its applets, `sh` among them, into /bin"
-    for word, inside in _write_targets(cmd, name, words):
-        if _may_reach(word, extra, inside=inside):
+    for word, inside in _write_targets(cmd, name, words, values):
+        if _may_reach(word, extra, inside=inside, values=values, bases=bases):
             return f"`{name}` may change `{word.text}`, which may be the shell later RUNs start"
     return None
 
 
-def _write_targets(cmd: Command, name: str, words: list[Word]) -> Iterable[tuple[Word, bool]]:
+def _write_targets(cmd: Command, name: str, words: list[Word],
+                   values: Mapping[str, str]) -> Iterable[tuple[Word, bool]]:
     """(path word, whether what is under it counts) for each operand ``cmd`` may write."""
     if name in _REMOVERS:
-        if name in ("sed", "perl") and not cmd.has_flag("-i") and not any(
-            (w.value or "").startswith("-i") for w in cmd.argv[1:]
-        ):
-            return
+        if name in _SCRIPT_OPTIONS:
+            if not cmd.has_flag("-i") and not any((w.value or "").startswith(("-i", "--in-place"))
+                                                  for w in cmd.argv[1:]):
+                return  # writes only to stdout
+            script_options = _SCRIPT_OPTIONS[name]
+            words = list(cmd.positional(takes_value=script_options))
+            if not cmd.has_flag(*script_options):
+                words = words[1:]  # `sed -i 's/a/b/' f`: the first operand is the script
+        elif name in _FIRST_IS_NOT_A_PATH and words and not any(
+            (w.value or "").startswith("--reference") for w in cmd.argv[1:]
+        ) and (name != "chmod" or _MODE.match(words[0].value or "")):
+            words = words[1:]  # the mode or owner (`chmod -x f` gives its mode as an option)
         for word in words:
             yield word, True
     elif name in _COPIERS:
+        if name == "mv":  # what is moved away is removed from where it was
+            for source in words[:-1]:
+                yield source, True
         targets = [w for w in cmd.argv[1:] if w.value is not None and w.value.startswith("--target-directory=")]
         dest_values = list(cmd.flag_values("-t")) + [w.value.split("=", 1)[1] for w in targets if w.value]
         if dest_values:
@@ -158,7 +243,7 @@ def _write_targets(cmd: Command, name: str, words: list[Word]) -> Iterable[tuple
             return
         assert dest is not None
         yield dest, False
-        if _may_reach(dest, frozenset(), inside=True):  # a folder holding a shell: the copy's name
+        if _may_reach(dest, frozenset(), inside=True, values=values):  # a shell's folder: the copy's name
             for source in sources:  # written as DEST/basename(SOURCE)
                 base = posixpath.basename((source.value or "").rstrip("/"))
                 if source.value is None or source.glob:
@@ -173,11 +258,11 @@ def _write_targets(cmd: Command, name: str, words: list[Word]) -> Iterable[tuple
             return
         dest_flag = {"tar": ("-C", "--directory"), "bsdtar": ("-C", "--directory"),
                      "unzip": ("-d",), "cpio": ("-D", "--directory")}[name]
-        values = [v for f in dest_flag for v in cmd.flag_values(f)]
-        if not values:
+        dests = _flag_words(cmd, dest_flag)
+        if not dests:
             yield Word(".", ".", cmd.start, cmd.start), True  # unpacked into the cwd
-        for value in values:
-            yield Word(value or "$?", value, cmd.start, cmd.start), True
+        for dest_word in dests:
+            yield dest_word, True
     elif name == "dd":
         for word in cmd.argv[1:]:
             if word.value is None or word.value.startswith("of="):
@@ -190,6 +275,20 @@ def _write_targets(cmd: Command, name: str, words: list[Word]) -> Iterable[tuple
             yield word, True
 
 
+def _flag_words(cmd: Command, flags: tuple[str, ...]) -> list[Word]:
+    """The words given to an option: ``-C DIR``, ``--directory=DIR`` (as a Word of its own)."""
+    out: list[Word] = []
+    words = cmd.argv[1:]
+    for i, word in enumerate(words):
+        for flag in flags:
+            if word.value == flag and i + 1 < len(words):
+                out.append(words[i + 1])
+            elif flag.startswith("--") and word.text.startswith(flag + "="):
+                value = word.value[len(flag) + 1:] if word.value is not None else None
+                out.append(Word(word.text[len(flag) + 1:], value, word.start, word.end))
+    return out
+
+
 def _tar_extracts(cmd: Command) -> bool:
     if cmd.has_flag("-x", "--extract", "--get"):
         return True
@@ -197,70 +296,127 @@ def _tar_extracts(cmd: Command) -> bool:
     return first is not None and not first.startswith("-") and "x" in first  # `tar xzf f.tgz`
 
 
-def _names_shell_package(word: Word) -> bool:
-    value = word.value
-    if value is None:
-        return True  # `$PACKAGES`: may name one
-    if value.startswith("-"):
+def _names_shell_package(word: Word, values: Mapping[str, str]) -> bool:
+    """The operand may name a shell package (`dash`, `bash=5.2*`, `./dash_0.5_amd64.deb`,
+    `$PACKAGES`, which may hold anything)."""
+    pattern = word.value if word.value is not None else _pattern(word.text, values)
+    if pattern.startswith("-"):
         return False
-    base = posixpath.basename(value)
-    for sep in ("=", ">", "<", ":", "/"):  # apt's pkg=1.2, dnf's pkg>=1, pkg:amd64
+    base = pattern.rsplit("/", 1)[-1]
+    for sep in ("=", ">", "<", ":"):  # apt's pkg=1.2, dnf's pkg>=1, pkg:amd64
         base = base.split(sep, 1)[0]
-    if base.endswith((".deb", ".rpm", ".apk")):
-        base = base.rsplit(".", 1)[0].split("_", 1)[0]
-        candidates = {base, base.rsplit("-", 2)[0]}
-    else:
-        candidates = {base}
-    for candidate in candidates:
-        if word.glob and any(fnmatch.fnmatchcase(p, candidate) for p in SHELL_PACKAGES):
-            return True
-        if candidate in SHELL_PACKAGES:
-            return True
-    return False
+    candidates = {base}
+    if base.endswith((".deb", ".rpm", ".apk")):  # a package file: name_version_arch.deb ...
+        stem = base.rsplit(".", 1)[0]
+        candidates = {stem.split("_", 1)[0], stem.rsplit("-", 2)[0]}
+    return any(fnmatch.fnmatchcase(p, c) for c in candidates for p in SHELL_PACKAGES)
 
 
-def _may_reach(word: Word, extra: frozenset[str], *, inside: bool) -> bool:
+def _may_reach(word: Word, extra: frozenset[str], *, inside: bool,
+               values: Mapping[str, str] | None = None,
+               bases: tuple[str, ...] | None = None) -> bool:
     """The path ``word`` names may be a shell program -- or, with ``inside``, a folder holding
-    one. Not literal: it may, unless its literal head is an absolute folder elsewhere."""
+    one. An expansion matches as what the variable may hold (``values``), else as `*`: anything,
+    `/` included."""
     programs = SHELL_PATHS | extra
     holders = frozenset(_SHELL_HOLDERS) | {posixpath.dirname(p) for p in extra}
-    value = word.value
-    if value is None:
-        for home in ("~/", "$HOME/", "${HOME}/", '"$HOME"/', '"${HOME}"/'):
-            rest = word.text[len(home):]
-            if word.text.startswith(home) and rest and not any(c in rest for c in "$`~{*?[\"'\\"):
-                # A home folder may be `/` (a user without one): the rest read as relative.
-                return _may_reach(Word(rest, rest, word.start, word.end), extra, inside=inside)
-        head = _literal_head(word.text)
-        if not head.startswith("/"):
-            return True
-        folder = posixpath.normpath(head.rsplit("/", 1)[0] or "/")
-        return any(p == folder or p.startswith(folder.rstrip("/") + "/") for p in programs)
-    if value.startswith("/"):
-        candidates = [posixpath.normpath(value)]
+    wanted = programs | holders if inside else programs
+    if word.value is not None:
+        pattern = word.value if word.glob else _escaped(word.value)
     else:
-        if ".." in value.split("/"):
-            return True
-        candidates = [posixpath.normpath(posixpath.join(d, value)) for d in holders]
-    for path in candidates:
-        wanted = programs | (holders if inside else frozenset())
-        if word.glob:
-            if any(fnmatch.fnmatchcase(p, path) for p in wanted | holders):
-                return True
-        elif path in wanted:
+        pattern = _pattern(word.text, values or {})
+    parts = pattern.split("/")
+    if ".." in parts:
+        return True
+    if pattern.startswith("/"):
+        candidates = [pattern]
+    else:  # relative: to the working directories it may run in, or to any shell folder
+        dirs = bases if bases is not None else tuple(holders)
+        candidates = [posixpath.join(d, pattern) for d in dirs]
+        if pattern.startswith("*"):
+            candidates.append(pattern)
+    for candidate in candidates:
+        normal = _normal(candidate)
+        if any(fnmatch.fnmatchcase(path, normal) for path in wanted):
             return True
     return False
 
 
-def _literal_head(text: str) -> str:
-    """The literal text before the first expansion of a word (quotes dropped)."""
-    out = []
-    for char in text:
-        if char in "$`~{":
-            break
-        if char not in "'\"\\":
-            out.append(char)
+def _normal(pattern: str) -> str:
+    """normpath for a pattern: `.` parts and doubled or trailing slashes dropped."""
+    absolute = pattern.startswith("/")
+    parts = [p for p in pattern.split("/") if p not in ("", ".")]
+    return ("/" if absolute else "") + "/".join(parts) if parts else ("/" if absolute else ".")
+
+
+def _escaped(literal: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in literal)
+
+
+def _pattern(text: str, values: Mapping[str, str]) -> str:
+    """A word as an fnmatch pattern: literal text kept (quoted glob characters escaped), `$X` and
+    `${X}` what ``values`` says X may hold, every other expansion (`${X%.*}`, `$(...)`,
+    backquotes, a leading `~`) a `*`."""
+    out: list[str] = []
+    i = 0
+    quote = ""
+    if text.startswith("~"):
+        out.append("*")
+        i = 1
+        while i < len(text) and text[i] not in "/":
+            i += 1
+    while i < len(text):
+        char = text[i]
+        if quote == "'":
+            if char == "'":
+                quote = ""
+            else:
+                out.append(_escaped(char))
+            i += 1
+        elif char == "'" and not quote:
+            quote = "'"
+            i += 1
+        elif char == '"':
+            quote = "" if quote else '"'
+            i += 1
+        elif char == "\\" and i + 1 < len(text):
+            out.append(_escaped(text[i + 1]))
+            i += 2
+        elif char == "`":
+            close = text.find("`", i + 1)
+            out.append("*")
+            i = len(text) if close < 0 else close + 1
+        elif char == "$" and i + 1 < len(text):
+            end = _expansion_end(text, i)
+            name = text[i + 1:end].removeprefix("{").removesuffix("}")
+            out.append(values.get(name, "*"))
+            i = end
+        else:
+            out.append(_escaped(char) if quote else char)
+            i += 1
     return "".join(out)
+
+
+def _expansion_end(text: str, i: int) -> int:
+    """Where the expansion starting at ``text[i] == "$"`` ends."""
+    nxt = text[i + 1]
+    if nxt in "({":
+        close = ")" if nxt == "(" else "}"
+        depth = 0
+        for j in range(i + 1, len(text)):
+            if text[j] == nxt:
+                depth += 1
+            elif text[j] == close:
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+        return len(text)
+    j = i + 1
+    if nxt.isalpha() or nxt == "_":
+        while j < len(text) and (text[j].isalnum() or text[j] == "_"):
+            j += 1
+        return j
+    return i + 2  # $1, $?, $@ ...
 
 
 # ---------------------------------------------------------------------------- processes

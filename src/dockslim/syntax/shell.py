@@ -360,6 +360,7 @@ class Script:
     ends_with_comment: bool
     comments: tuple[tuple[int, int], ...]
     functions: frozenset[str] = frozenset()  # names of the shell functions it defines
+    loop_variables: frozenset[str] = frozenset()  # names `for NAME in ...` assigns
     # (top-level-ish) state changes found while walking that are not a command
     # name: function definitions, ${X:=...}, (( )), prefix assignments on
     # special builtins.  Read through ``state_changes()``.
@@ -566,6 +567,7 @@ class _Builder:
         # (start, end, reason) of state changes that are not a command name; see build()
         self.pending_changes: list[tuple[int, int, str]] = []
         self.functions: set[str] = set()
+        self.loop_variables: set[str] = set()
         try:
             self.source = text.encode("utf-8")
         except UnicodeEncodeError:
@@ -706,6 +708,7 @@ class _Builder:
             ends_with_comment=ends_with_comment,
             comments=tuple(comments),
             functions=frozenset(self.functions),
+            loop_variables=frozenset(self.loop_variables),
             _extra_changes=self._resolve_changes(statements, all_commands),
         )
 
@@ -889,6 +892,9 @@ class _Builder:
                 default=context | {"loop"},
             )
         elif kind in ("for_statement", "c_style_for_statement"):
+            variable = node.child_by_field_name("variable")
+            if variable is not None:
+                self.loop_variables.add(self._slice(variable))
             self._fields(node, context, out, depth, {"body": context | {"loop"}}, default=None)
         elif kind == "case_statement":
             self._fields(node, context, out, depth, {"value": None}, default=context)
