@@ -60,7 +60,8 @@ def cli_page() -> str:
              "Global: `dockslim --version`. Every command accepts `--help`.", "",
              "Exit codes (all commands): `0` nothing to do, or `fix --write` / `fix -` / a posted review "
              "succeeded; `1` findings, or a diff to show; `2` an error (bad option, unknown pass id, "
-             "invalid configuration, unreadable or invalid input, a GitHub API failure).", ""]
+             "invalid configuration, unreadable or invalid input, a GitHub API failure); `130` interrupted (Ctrl-C). "
+             "The table lives in `src/dockslim/exitcodes.py`.", ""]
     for name in sorted(root.commands):
         cmd = root.commands[name]
         if hasattr(cmd, "commands"):

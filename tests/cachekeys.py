@@ -93,7 +93,7 @@ def rerun_after_edit(text: str, context: Path, rel: str | None = None) -> list[i
     before = cache_keys(text, context)
     after = cache_keys(text, context, {rel: original + b"\n# edited\n"})
     lines = [i.start_line for i in parse(text).instructions]
-    return [line for line, a, b in zip(lines, before, after) if a != b]
+    return [line for line, a, b in zip(lines, before, after, strict=True) if a != b]
 
 
 def installs_rerun(text: str, context: Path, rel: str | None = None) -> int:

@@ -20,6 +20,8 @@ from tests.harness import assert_same_behaviour
 from tests.passes.test_cache_cleanup_behaviour import IGNORED as CACHE_IGNORED
 from tests.passes.test_cache_cleanup_behaviour import NORMALIZE
 
+pytestmark = pytest.mark.chroot  # plays Dockerfiles in the behaviour harness
+
 # Cache folders themselves, which `go clean -modcache` and the like remove whole.
 IGNORED = CACHE_IGNORED + ("/root/go/pkg/mod", "/go/pkg/mod", "/root/.cache/go-build")
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from dockslim.cli import main
-from dockslim.config import ConfigError, Flags, Resolver, Settings, find, load, merge
+from dockslim.config import ConfigError, Resolver, Settings, find, load, merge
+from dockslim.options import RunOptions
 
 IDS = ["maintainer-to-label", "add-to-copy", "merge-runs"]
 SEED = "FROM python:3\nMAINTAINER me\nRUN a\nRUN b\n"
@@ -101,11 +102,11 @@ def test_all_keys_parse(tmp_path):
 def test_flags_win():
     s = Settings(Path("/r/.dockslim.toml"), select=("merge-runs",), ignore=("add-to-copy",),
                  unsafe_fixes=True, cache_style="mount")
-    eff = merge(s, Flags(), "/r/Dockerfile")
+    eff = merge(s, RunOptions(), "/r/Dockerfile")
     assert (eff.select, eff.ignore, eff.unsafe_fixes, eff.cache_style) == \
         (("merge-runs",), ("add-to-copy",), True, "mount")
-    eff = merge(s, Flags(select=("add-to-copy",), ignore=("merge-runs",), unsafe_fixes=False,
-                         cache_style="cleanup"), "/r/Dockerfile")
+    eff = merge(s, RunOptions(select=("add-to-copy",), ignore=("merge-runs",), unsafe_fixes=False,
+                              cache_style="cleanup"), "/r/Dockerfile")
     # --select add-to-copy overrides the file's ignore of it; --ignore adds
     assert (eff.select, eff.ignore, eff.unsafe_fixes, eff.cache_style) == \
         (("add-to-copy",), ("merge-runs",), False, "cleanup")
@@ -154,7 +155,7 @@ def test_unsafe_fixes_from_configuration_and_no_unsafe_flag(repo, capsys):
     assert code == 0 and out == ""
 
 
-def test_resolver_reads_each_file_once(repo, monkeypatch):
+def test_resolver_reads_each_file_once(repo):
     (repo / ".dockslim.toml").write_text("ignore = ['merge-runs']\n")
     r = Resolver(IDS)
     a = r.for_dockerfile(str(repo / "services" / "api" / "Dockerfile"))

@@ -17,7 +17,15 @@ behaviour against the standard library on the same class definitions.
 from __future__ import annotations
 
 from operator import attrgetter, ge, gt, le, lt
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar, overload
+
+if TYPE_CHECKING:  # type checkers read these records as dataclasses (PEP 681); nothing at run time
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**_kwargs: Any) -> Callable[[Any], Any]:
+        return lambda decorator: decorator
+
+_T = TypeVar("_T")
 
 __all__ = ["FrozenInstanceError", "dataclass", "field", "fields", "replace"]
 
@@ -51,7 +59,7 @@ class Field:
         return f"Field(name={self.name!r}, default={self.default!r}, default_factory={self.default_factory!r})"
 
 
-def field(*, default: Any = MISSING, default_factory: Any = MISSING, repr: bool = True,
+def field(*, default: Any = MISSING, default_factory: Callable[[], Any] = MISSING, repr: bool = True,
           compare: bool = True) -> Any:
     return Field(default, default_factory, repr, compare)
 
@@ -60,9 +68,9 @@ def fields(obj_or_class: Any) -> tuple[Field, ...]:
     return tuple(obj_or_class.__record_fields__.values())
 
 
-def replace(obj: Any, **changes: Any) -> Any:
+def replace(obj: _T, **changes: Any) -> _T:
     """A new record like ``obj`` with ``changes`` (as ``dataclasses.replace``)."""
-    for name in obj.__record_fields__:
+    for name in obj.__record_fields__:  # type: ignore[attr-defined]  # set on every record class
         if name not in changes:
             changes[name] = getattr(obj, name)
     return obj.__class__(**changes)
@@ -74,15 +82,25 @@ def _is_classvar(annotation: Any) -> bool:
     return getattr(annotation, "__origin__", None) is not None and "ClassVar" in repr(annotation)
 
 
-def dataclass(cls: type | None = None, /, *, frozen: bool = False, order: bool = False,
-              eq: bool = True, repr: bool = True) -> Any:
-    def wrap(cls: type) -> type:
+@overload
+def dataclass(cls: type[_T], /) -> type[_T]: ...
+
+
+@overload
+def dataclass(*, frozen: bool = False, order: bool = False, eq: bool = True,
+              repr: bool = True) -> Callable[[type[_T]], type[_T]]: ...
+
+
+@dataclass_transform(field_specifiers=(field, Field))
+def dataclass(cls: type[_T] | None = None, /, *, frozen: bool = False, order: bool = False,
+              eq: bool = True, repr: bool = True) -> type[_T] | Callable[[type[_T]], type[_T]]:
+    def wrap(cls: type[_T]) -> type[_T]:
         return _process(cls, frozen=frozen, order=order, eq=eq, want_repr=repr)
 
     return wrap if cls is None else wrap(cls)
 
 
-def _process(cls: type, *, frozen: bool, order: bool, eq: bool, want_repr: bool) -> type:
+def _process(cls: type[_T], *, frozen: bool, order: bool, eq: bool, want_repr: bool) -> type[_T]:
     specs: dict[str, Field] = {}
     for base in reversed(cls.__mro__[1:]):
         specs.update(getattr(base, "__record_fields__", {}))
@@ -147,8 +165,14 @@ def _process(cls: type, *, frozen: bool, order: bool, eq: bool, want_repr: bool)
 
         install("__repr__", __repr__)
     compared = [n for n, s in specs.items() if s.compare]
-    key: Callable[[Any], Any] = attrgetter(*compared) if len(compared) > 1 else (
-        (lambda self, _n=compared[0]: (getattr(self, _n),)) if compared else (lambda self: ()))
+    key: Callable[[Any], Any]
+    if len(compared) > 1:
+        key = attrgetter(*compared)
+    elif compared:
+        only = compared[0]
+        key = lambda self: (getattr(self, only),)
+    else:
+        key = lambda _self: ()
     if eq:
         def __eq__(self: Any, other: Any) -> Any:
             if other.__class__ is self.__class__:
@@ -169,7 +193,7 @@ def _process(cls: type, *, frozen: bool, order: bool, eq: bool, want_repr: bool)
         def __hash__(self: Any) -> int:
             return hash(key(self))
 
-        cls.__hash__ = __hash__  # type: ignore[assignment]
+        cls.__hash__ = __hash__  # type: ignore[method-assign]
     if frozen:
         names = frozenset(specs)
 
@@ -187,6 +211,6 @@ def _process(cls: type, *, frozen: bool, order: bool, eq: bool, want_repr: bool)
         install("__delattr__", __delattr__)
     if eq and not frozen and not explicit_hash:
         cls.__hash__ = None  # type: ignore[assignment]  # mutable and comparable: unhashable
-    cls.__record_fields__ = specs  # type: ignore[attr-defined]
-    cls.__match_args__ = tuple(specs)  # type: ignore[attr-defined]
+    setattr(cls, "__record_fields__", specs)  # noqa: B010 - not an attribute type checkers know
+    setattr(cls, "__match_args__", tuple(specs))  # noqa: B010
     return cls

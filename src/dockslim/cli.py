@@ -1,20 +1,26 @@
-"""The `dockslim` command line: flags -> options -> engine -> output. No rewriting logic here."""
+"""The `dockslim` command line, the one definition of it: flags -> :class:`RunOptions` -> a command.
+
+No rewriting logic here: each command hands its options to the module that does the work
+(:mod:`dockslim.commands`, :mod:`dockslim.measure`, :mod:`dockslim.github.flow`), imported only
+when that command runs. This is the only module that imports typer (and, through it, click).
+
+The options several commands share are declared once, in :data:`FLAGS`; :func:`command` adds the
+ones a command takes to its signature and gathers their values into one :class:`RunOptions`. Adding
+an option: a field on :class:`RunOptions` and a line in :data:`FLAGS`.
+"""
 
 from __future__ import annotations
 
+import inspect
 import sys
-from typing import List, Optional
+from typing import Any, Callable, NamedTuple, Sequence
 
 import typer
 
 from . import __version__
-from .commands import Planner, run_check, run_fix
-from .entry import guarded
-from .entry import main as entry_main
-from .engine import FileReport, default_context, fix_file, resolve_passes
-from .exitcodes import ExitCode
-from .output import FORMATS
-from .passes import REGISTRY, by_id
+from .exitcodes import ExitCode, guarded
+from .options import RunOptions, split_ids
+from .output import FORMATS  # a constant; the renderers load on demand
 
 app = typer.Typer(
     name="dockslim",
@@ -25,12 +31,101 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+github_app = typer.Typer(name="github", help="GitHub integration: pull-request reviews.",
+                         no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+app.add_typer(github_app, name="github")
+
+
+def _format(value: str) -> str:
+    if value not in FORMATS:
+        raise typer.BadParameter(f"'{value}' is not one of {', '.join(FORMATS)}")
+    return value
+
+
+def _measure_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise typer.BadParameter(f"'{value}' is not one of text, json")
+    return value
+
+
+class Flag(NamedTuple):
+    """A :class:`RunOptions` field as the command line spells it."""
+
+    field: str  # the RunOptions field (and the command function's parameter)
+    type: Any  # what typer parses
+    option: Any  # typer.Option(...)
+    commands: tuple[str, ...]  # the commands that take it
+    convert: Callable[[Any], Any] = lambda value: value  # typer's value -> the field's
+
+
+ALL = ("fix", "check", "measure", "github review")
+FILES = ("fix", "check", "measure")  # commands that take Dockerfiles from the command line
+
+FLAGS: tuple[Flag, ...] = (
+    Flag("diff", bool, typer.Option(True, "--diff/--write",
+                                    help="Show a unified diff (default) or rewrite files in place."), ("fix",)),
+    Flag("select", list[str] | None, typer.Option(None, "--select", help="Only these pass ids (comma-separated)."),
+         ALL, split_ids),
+    Flag("ignore", list[str] | None, typer.Option(None, "--ignore", help="Skip these pass ids (comma-separated)."),
+         ALL, split_ids),
+    Flag("unsafe_fixes", bool | None, typer.Option(
+        None, "--unsafe-fixes/--no-unsafe-fixes",
+        help="Also apply fixes that may change the result (default: from configuration, else off)."), ALL),
+    Flag("cache_style", str | None, typer.Option(
+        None, "--cache-style", help="Keep package caches out of layers by deleting them (cleanup) or with "
+        "BuildKit cache mounts (mount). Default: from configuration, else cleanup."), ALL),
+    Flag("context", str | None, typer.Option(
+        None, "--context", help="The build context folder (default: the Dockerfile's folder)."), FILES),
+    Flag("output_format", str, typer.Option(
+        "text", "--format", callback=_format,
+        help="Output format: text, json, sarif, github (workflow annotations) or rdjson (reviewdog)."),
+         ("fix", "check")),
+    Flag("output_format", str, typer.Option("text", "--format", callback=_measure_format,
+                                            help="Output format: text (a table) or json."), ("measure",)),
+    Flag("config", str | None, typer.Option(
+        None, "--config", help="Use this configuration file instead of searching for one."), ALL),
+    Flag("isolated", bool, typer.Option(False, "--isolated", help="Ignore configuration files."), ALL),
+    Flag("quiet", bool, typer.Option(False, "--quiet", "-q", help="Print only diffs, rewritten text or errors."),
+         ("fix", "check")),
+    Flag("allow_unmapped", bool, typer.Option(
+        False, "--allow-unmapped", help="alpine-base: keep Debian package names that have no known Alpine name."),
+         ALL),
+)
+
+
+def command(group: typer.Typer, name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    """Register ``run(options, **own)`` as command ``name``: its own parameters (those only it
+    has), then the :data:`FLAGS` it takes, whose values arrive as one :class:`RunOptions`.
+    ``run`` returns the exit code; whatever else ends it becomes one in
+    :func:`dockslim.exitcodes.guarded`."""
+    full = name if group is app else f"{group.info.name} {name}"
+
+    def register(run: Callable[..., int]) -> Callable[..., int]:
+        own = [p for p in inspect.signature(run, eval_str=True).parameters.values() if p.name != "options"]
+        taken = [flag for flag in FLAGS if full in flag.commands]
+        flags = {flag.field: flag for flag in taken}
+        if len(flags) != len(taken) or flags.keys() & {p.name for p in own}:
+            raise TypeError(f"dockslim {full}: one field, two flags (in FLAGS, or FLAGS and its parameters)")
+        params = own + [inspect.Parameter(flag.field, inspect.Parameter.KEYWORD_ONLY, default=flag.option,
+                                          annotation=flag.type) for flag in flags.values()]
+
+        def invoke(**values: Any) -> None:
+            given = {field: flag.convert(values.pop(field)) for field, flag in flags.items()}
+            raise typer.Exit(guarded(lambda: run(RunOptions(**given), **values)))
+
+        invoke.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]  # typer reads it
+        invoke.__annotations__ = {p.name: p.annotation for p in params}
+        invoke.__name__, invoke.__doc__ = run.__name__, run.__doc__
+        group.command(name)(invoke)
+        return run
+
+    return register
 
 
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"dockslim {__version__}")
-        raise typer.Exit(0)
+        raise typer.Exit(int(ExitCode.OK))
 
 
 @app.callback()
@@ -41,265 +136,106 @@ def _root(
     """dockslim: smaller, faster-building Dockerfiles that still build."""
 
 
-def _err(message: str) -> None:
-    typer.echo(typer.style("error: ", fg="red", bold=True) + message, err=True)
+PATHS = typer.Argument(..., help="Dockerfiles or folders to search; `-` reads standard input.")
 
 
-def _format(value: str) -> str:
-    if value not in FORMATS:
-        raise typer.BadParameter(f"'{value}' is not one of {', '.join(FORMATS)}")
-    return value
-
-
-def _report_error(report: FileReport) -> None:
-    assert report.error is not None
-    typer.echo(str(report.error), err=True)
-
-
-PathsArg = typer.Argument(..., help="Dockerfiles or folders to search; `-` reads standard input.")
-SelectOpt = typer.Option(None, "--select", help="Only these pass ids (comma-separated).")
-IgnoreOpt = typer.Option(None, "--ignore", help="Skip these pass ids (comma-separated).")
-UnsafeOpt = typer.Option(None, "--unsafe-fixes/--no-unsafe-fixes",
-                         help="Also apply fixes that may change the result (default: from configuration, else off).")
-CacheStyleOpt = typer.Option(None, "--cache-style",
-                             help="Keep package caches out of layers by deleting them (cleanup) or with "
-                             "BuildKit cache mounts (mount). Default: from configuration, else cleanup.")
-FormatOpt = typer.Option("text", "--format", callback=_format,
-                         help="Output format: text, json, sarif, github (workflow annotations) or rdjson (reviewdog).")
-ConfigOpt = typer.Option(None, "--config", help="Use this configuration file instead of searching for one.")
-IsolatedOpt = typer.Option(False, "--isolated", help="Ignore configuration files.")
-ContextOpt = typer.Option(None, "--context", help="The build context folder (default: the Dockerfile's folder).")
-QuietOpt = typer.Option(False, "--quiet", "-q", help="Print only diffs, rewritten text or errors.")
-AllowUnmappedOpt = typer.Option(False, "--allow-unmapped",
-                                help="alpine-base: keep Debian package names that have no known Alpine name.")
-
-
-@app.command()
-def fix(
-    paths: List[str] = PathsArg,
-    diff: bool = typer.Option(True, "--diff/--write", help="Show a unified diff (default) or rewrite files in place."),
-    select: Optional[List[str]] = SelectOpt,
-    ignore: Optional[List[str]] = IgnoreOpt,
-    unsafe_fixes: Optional[bool] = UnsafeOpt,
-    cache_style: Optional[str] = CacheStyleOpt,
-    context: Optional[str] = ContextOpt,
-    output_format: str = FormatOpt,
-    config: Optional[str] = ConfigOpt,
-    isolated: bool = IsolatedOpt,
-    quiet: bool = QuietOpt,
-    allow_unmapped: bool = AllowUnmappedOpt,
-) -> None:
+@command(app, "fix")
+def fix(options: RunOptions, paths: list[str] = PATHS) -> int:
     """Rewrite Dockerfiles: a diff by default, in place with --write, stdout for `-`."""
-    raise typer.Exit(run_fix(paths, diff=diff, select=select, ignore=ignore, unsafe_fixes=unsafe_fixes,
-                             cache_style=cache_style, context=context, output_format=output_format,
-                             config=config, isolated=isolated, quiet=quiet, allow_unmapped=allow_unmapped))
+    from .commands import run_fix
+
+    return run_fix(paths, options)
 
 
-@app.command()
-def check(
-    paths: List[str] = PathsArg,
-    select: Optional[List[str]] = SelectOpt,
-    ignore: Optional[List[str]] = IgnoreOpt,
-    unsafe_fixes: Optional[bool] = UnsafeOpt,
-    cache_style: Optional[str] = CacheStyleOpt,
-    context: Optional[str] = ContextOpt,
-    output_format: str = FormatOpt,
-    config: Optional[str] = ConfigOpt,
-    isolated: bool = IsolatedOpt,
-    quiet: bool = QuietOpt,
-    allow_unmapped: bool = AllowUnmappedOpt,
-) -> None:
+@command(app, "check")
+def check(options: RunOptions, paths: list[str] = PATHS) -> int:
     """Report findings as `file:line:col: pass-id message`; exit 1 when there are any."""
-    raise typer.Exit(run_check(paths, select=select, ignore=ignore, unsafe_fixes=unsafe_fixes,
-                               cache_style=cache_style, context=context, output_format=output_format,
-                               config=config, isolated=isolated, quiet=quiet, allow_unmapped=allow_unmapped))
+    from .commands import run_check
+
+    return run_check(paths, options)
 
 
 @app.command()
 def rules() -> None:
     """List the passes with their fix safety and a one-line summary."""
+    from .passes import REGISTRY
+
     width = max(len(p.id) for p in REGISTRY)
     for p in REGISTRY:
         typer.echo(f"{p.id:<{width}}  {p.safety.value:<7}  {p.summary}")
-    raise typer.Exit(int(ExitCode.OK))
 
 
 @app.command()
 def explain(pass_id: str = typer.Argument(..., help="A pass id, as `dockslim rules` lists.")) -> None:
     """Print a pass's documentation: what it does, why, an example, its fix safety."""
-    try:
-        resolve_passes([pass_id])
-    except ValueError as exc:
-        _err(str(exc))
+    from .passes import by_id
+    from .term import error
+
+    cls = by_id().get(pass_id)
+    if cls is None:
+        from .engine import resolve_passes
+
+        try:
+            resolve_passes([pass_id])  # the message, with a "did you mean"
+        except ValueError as exc:
+            error(str(exc))
         raise typer.Exit(int(ExitCode.ERROR))
-    cls = by_id()[pass_id]
     typer.echo(f"# {cls.id} ({cls.safety.value})\n\n{cls.documentation()}")
-    raise typer.Exit(int(ExitCode.OK))
 
 
-def _measure_format(value: str) -> str:
-    if value not in ("text", "json"):
-        raise typer.BadParameter(f"'{value}' is not one of text, json")
-    return value
-
-
-@app.command()
+@command(app, "measure")
 def measure(
+    options: RunOptions,
     path: str = typer.Argument(..., help="The Dockerfile to build before and after `dockslim fix`."),
-    context: Optional[str] = ContextOpt,
-    select: Optional[List[str]] = SelectOpt,
-    ignore: Optional[List[str]] = IgnoreOpt,
-    unsafe_fixes: Optional[bool] = UnsafeOpt,
-    cache_style: Optional[str] = CacheStyleOpt,
-    config: Optional[str] = ConfigOpt,
-    isolated: bool = IsolatedOpt,
-    output_format: str = typer.Option("text", "--format", callback=_measure_format,
-                                      help="Output format: text (a table) or json."),
-    network: Optional[str] = typer.Option(None, "--network",
+    network: str | None = typer.Option(None, "--network",
                                           help="Network for RUN instructions, as `docker build --network` "
                                           "(e.g. host). Default: the engine's."),
-    change: Optional[str] = typer.Option(None, "--change",
+    change: str | None = typer.Option(None, "--change",
                                          help="The context file (relative path) to edit before the rebuild. "
                                          "Default: a source file that is not a dependency manifest."),
-) -> None:
+) -> int:
     """Build the Dockerfile and its rewrite on the local Docker engine; report image size, layers, build
     time, rebuild time after a source-only change, and the files the rewritten image lacks. Exit 0 when
     the rewrite built and lost nothing, 1 when it failed or lost files, 2 on errors (no engine...)."""
-    from .measure import Docker, MeasureError, render_text, to_json
-    from .measure import measure as run_measure
+    from .measure import run_measure
 
-    planner = Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
-    passes, options = planner.plan(path)
-    report = fix_file(path, passes, options, context)
-    if report.error is not None:
-        _report_error(report)
-        raise typer.Exit(int(ExitCode.ERROR))
-    result = report.result
-    assert result is not None
-    folder = default_context(path, context)
-    if path == "-" or folder is None:
-        _err("measure needs a Dockerfile on disk (its folder is the default build context)")
-        raise typer.Exit(int(ExitCode.ERROR))
-    docker = Docker(network)
-    try:
-        docker.check()
-        outcome = run_measure(path, result.original, result.text,
-                              list(dict.fromkeys(a.finding.pass_id for a in result.applied)),
-                              result.creates, folder, docker, change)
-    except MeasureError as exc:
-        _err(str(exc))
-        raise typer.Exit(int(ExitCode.ERROR))
-    typer.echo(to_json([outcome]) if output_format == "json" else render_text(outcome), nl=False)
-    raise typer.Exit(int(ExitCode.OK if outcome.succeeded else ExitCode.FOUND))
+    return run_measure(path, options, network=network, change=change)
 
 
-github_app = typer.Typer(name="github", help="GitHub integration: pull-request reviews.",
-                         no_args_is_help=True, add_completion=False, rich_markup_mode=None)
-app.add_typer(github_app, name="github")
-
-
-def _pr_from_event() -> Optional[int]:
-    """The PR number from the Actions event payload (GITHUB_EVENT_PATH) or GITHUB_REF."""
-    import json
-    import os
-    import re
-
-    event = os.environ.get("GITHUB_EVENT_PATH")
-    if event and os.path.isfile(event):
-        try:
-            with open(event, encoding="utf-8") as fh:
-                data = json.load(fh)
-            number = (data.get("pull_request") or {}).get("number") or data.get("number")
-            if isinstance(number, int):
-                return number
-        except (OSError, ValueError):
-            pass
-    m = re.match(r"^refs/pull/(\d+)/", os.environ.get("GITHUB_REF", ""))
-    return int(m.group(1)) if m else None
-
-
-@github_app.command("review")
+@command(github_app, "review")
 def github_review(
-    repo: Optional[str] = typer.Option(None, "--repo", help="owner/name (default: $GITHUB_REPOSITORY)."),
-    pr: Optional[int] = typer.Option(None, "--pr", help="Pull request number (default: from the Actions event)."),
-    base: Optional[str] = typer.Option(None, "--base", help="Take the PR's diff from `git diff BASE...HEAD` "
+    options: RunOptions,
+    repo: str | None = typer.Option(None, "--repo", help="owner/name (default: $GITHUB_REPOSITORY)."),
+    pr: int | None = typer.Option(None, "--pr", help="Pull request number (default: from the Actions event)."),
+    base: str | None = typer.Option(None, "--base", help="Take the PR's diff from `git diff BASE...HEAD` "
                                        "instead of the API (works on a laptop)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the review as JSON instead of posting it."),
-    api_url: Optional[str] = typer.Option(None, "--api-url", help="REST API root (default: $GITHUB_API_URL "
+    api_url: str | None = typer.Option(None, "--api-url", help="REST API root (default: $GITHUB_API_URL "
                                           "or https://api.github.com)."),
     root: str = typer.Option(".", "--root", help="The repository checkout (the PR's head)."),
-    select: Optional[List[str]] = SelectOpt,
-    ignore: Optional[List[str]] = IgnoreOpt,
-    unsafe_fixes: Optional[bool] = UnsafeOpt,
-    cache_style: Optional[str] = CacheStyleOpt,
-    config: Optional[str] = ConfigOpt,
-    isolated: bool = IsolatedOpt,
-) -> None:
+) -> int:
     """Fix the pull request's Dockerfiles and post ONE review: suggestions on the diff, the rest in
     the body. Token: $GITHUB_TOKEN. Re-runs post nothing when nothing changed."""
-    import json
-    import os
-    from pathlib import Path
+    from .github.flow import run_review
 
-    from .github.client import DEFAULT_API, GitHub, GitHubError
-    from .github.flow import review_pull_request
-
-    planner = Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
-    repo = repo or os.environ.get("GITHUB_REPOSITORY") or None
-    pr = pr if pr is not None else _pr_from_event()
-    token = os.environ.get("GITHUB_TOKEN") or None
-    needs_api = not dry_run or base is None
-    if needs_api and not dry_run and not token:
-        _err("GITHUB_TOKEN is not set: a token with `pull-requests: write` is needed to post a review "
-             "(or use --dry-run)")
-        raise typer.Exit(int(ExitCode.ERROR))
-    if needs_api and (not repo or pr is None):
-        _err("which pull request? give --repo owner/name and --pr N (in Actions they come from the event)")
-        raise typer.Exit(int(ExitCode.ERROR))
-    gh = GitHub(token, api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API) if needs_api else None
-    try:
-        outcome = review_pull_request(gh, repo, pr, root=Path(root), planner=planner.plan,
-                                      base=base, dry_run=dry_run)
-    except GitHubError as exc:
-        _err(exc.message)
-        raise typer.Exit(int(ExitCode.ERROR))
-    for e in outcome.errors:
-        typer.echo(e, err=True)
-    if dry_run:
-        typer.echo(json.dumps(outcome.payload, indent=2, ensure_ascii=False))
-    typer.echo(f"dockslim: {outcome.message}", err=True)
-    raise typer.Exit(int(ExitCode.ERROR if outcome.errors else ExitCode.OK))
+    return run_review(options, repo=repo, pr=pr, base=base, dry_run=dry_run, api_url=api_url, root=root)
 
 
-def typer_main(argv: list[str]) -> int:
-    """Run ``argv`` through typer and return the exit code (:func:`dockslim.entry.main` sends here
-    every command line its fast path does not take).
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
 
-    Typer's standalone mode reports usage errors itself (exit 2); every command ends with
-    ``typer.Exit(code)`` from :func:`dockslim.exitcodes.decide`.
-    """
+    typer runs in standalone mode: it prints usage errors itself and exits with 2 (our ERROR), and
+    every command ends with ``typer.Exit(code)``; the ``SystemExit`` is turned back into the code."""
+    args = list(sys.argv[1:] if argv is None else argv)
 
-    def run() -> int:
+    def parse_and_run() -> int:
         try:
-            app(args=argv, prog_name="dockslim", standalone_mode=True)
+            app(args=args, prog_name="dockslim", standalone_mode=True)
         except SystemExit as exc:
-            code = exc.code
-            if code is None:
-                return int(ExitCode.OK)
-            if isinstance(code, int):
-                return code
-            typer.echo(str(code), err=True)
+            if exc.code is None or isinstance(exc.code, int):
+                return int(exc.code or 0)
+            typer.echo(str(exc.code), err=True)
             return int(ExitCode.ERROR)
         return int(ExitCode.OK)
 
-    return guarded(run)
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    """Run the CLI with ``argv`` (default: sys.argv[1:]) and return the exit code: the fast path
-    for plain `fix`/`check` command lines, typer for the rest (see :mod:`dockslim.entry`)."""
-    return entry_main(argv)
-
-
-def entrypoint() -> None:
-    sys.exit(main())
+    return guarded(parse_and_run)

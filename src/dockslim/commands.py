@@ -1,21 +1,19 @@
-"""What `dockslim fix` and `dockslim check` do once their arguments are parsed, by typer
-(:mod:`dockslim.cli`) or by the start-up fast path (:mod:`dockslim.entry`): both call these
-functions with the same keyword arguments, so there is one implementation of each command.
-No typer here -- importing it costs more than a one-file run.
+"""What `dockslim fix` and `dockslim check` do once :mod:`dockslim.cli` has parsed the command line
+into a :class:`~dockslim.options.RunOptions`. No typer here: the CLI parser is cli.py's alone.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
 
 from ._records import dataclass, field
 from .batch import default_jobs, run_ordered
-from .config import ConfigError, Flags, Resolver, merge
+from .config import ConfigError, Resolver, merge
 from .engine import FileReport, check_file, default_context, fix_file, resolve_passes
-from .exitcodes import ExitCode, decide
+from .exitcodes import CommandExit, ExitCode, decide
 from .io import InputError, create_new, discover, write_atomic
+from .options import RunOptions
 from .output import renderer
 from .output.common import FileView
 from .output.diff import new_file_diff, unified_diff
@@ -24,47 +22,31 @@ from .passes import REGISTRY, Options, Pass, Safety
 from .term import echo, error, style
 
 
-class CommandExit(Exception):
-    """A command ends early with this exit code (the message, if any, is already printed)."""
-
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-def ids(values: Optional[list[str]]) -> list[str]:
-    out: list[str] = []
-    for v in values or []:
-        out.extend(x.strip() for x in v.split(",") if x.strip())
-    return out
-
-
-def setup(select, ignore):
+def _resolve(select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Pass]:
     try:
-        return resolve_passes(ids(select), ids(ignore))
+        return resolve_passes(select, ignore)
     except ValueError as exc:
         error(str(exc))
-        raise CommandExit(int(ExitCode.ERROR))
+        raise CommandExit(int(ExitCode.ERROR)) from None
 
 
 class Planner:
     """Per Dockerfile: its configuration merged with the flags -> (passes, options). Flags win."""
 
-    def __init__(self, select, ignore, unsafe_fixes, cache_style, config, isolated):
-        self.flags = Flags(tuple(ids(select)), tuple(ids(ignore)), unsafe_fixes, cache_style)
-        setup(list(self.flags.select), list(self.flags.ignore))  # unknown ids fail before any work
-        self.resolver = Resolver([p.id for p in REGISTRY], explicit=config, isolated=isolated)
-        self.allow_unmapped = False  # --allow-unmapped (alpine-base)
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        _resolve(options.select, options.ignore)  # unknown ids fail before any work
+        self.resolver = Resolver([p.id for p in REGISTRY], explicit=options.config, isolated=options.isolated)
 
     def plan(self, path: str) -> tuple[list[Pass], Options]:
         try:
-            eff = merge(self.resolver.for_dockerfile(path), self.flags, path)
+            eff = merge(self.resolver.for_dockerfile(path), self.options, path)
         except ConfigError as exc:
             error(str(exc))
-            raise CommandExit(int(ExitCode.ERROR))
-        passes = setup(list(eff.select), list(eff.ignore))
+            raise CommandExit(int(ExitCode.ERROR)) from None
+        passes = _resolve(eff.select, eff.ignore)
         return passes, Options(unsafe_fixes=eff.unsafe_fixes, cache_style=eff.cache_style,
-                               package_map=eff.package_map, allow_unmapped=self.allow_unmapped,
+                               package_map=eff.package_map, allow_unmapped=self.options.allow_unmapped,
                                explicit=frozenset(eff.select), exec_form_wrap=eff.exec_form_wrap)
 
 
@@ -74,11 +56,6 @@ def _files(paths: list[str]) -> list[str]:
         error("no Dockerfile found in " + ", ".join(paths))
         raise CommandExit(int(ExitCode.ERROR))
     return files
-
-
-def _report_error(report: FileReport) -> None:
-    assert report.error is not None
-    echo(str(report.error), err=True)
 
 
 @dataclass
@@ -91,8 +68,8 @@ class _FileDone:
     found: int = 0
     errors: int = 0
     unsafe_left: int = 0
-    view: Optional[FileView] = None  # structured formats only (never from a worker)
-    creates: Optional[tuple] = None  # fix: new files the fix offers, handled in this process
+    view: FileView | None = None  # structured formats only (never from a worker)
+    creates: tuple | None = None  # fix: new files the fix offers, handled in this process
 
 
 def _jobs(files: list[str], structured: bool) -> int:
@@ -155,7 +132,7 @@ def _fix_one(job) -> _FileDone:
     return done
 
 
-def _new_files(path: str, context: Optional[str], creates, diff: bool, structured: bool,
+def _new_files(path: str, context: str | None, creates, diff: bool, structured: bool,
                seen: set[str]) -> tuple[int, int]:
     """Show (``--diff``) or create (``--write``) the new files a fix offers; never overwrite one."""
     made = failed = 0
@@ -201,6 +178,7 @@ def _check_one(job) -> _FileDone:
     if report.error is not None:
         return done
     shown = "<stdin>" if path == "-" else path
+    assert report.tree is not None  # a report without an error has its tree
     for f in report.findings:
         done.found += not f.note
         if structured or (f.note and quiet):
@@ -209,23 +187,18 @@ def _check_one(job) -> _FileDone:
     return done
 
 
-
-def run_fix(paths: list[str], diff: bool = True, select: Optional[list[str]] = None,
-            ignore: Optional[list[str]] = None, unsafe_fixes: Optional[bool] = None,
-            cache_style: Optional[str] = None, context: Optional[str] = None, output_format: str = "text",
-            config: Optional[str] = None, isolated: bool = False, quiet: bool = False,
-            allow_unmapped: bool = False) -> int:
+def run_fix(paths: list[str], options: RunOptions) -> int:
     """Rewrite Dockerfiles: a diff by default, in place with --write, stdout for `-`."""
-    planner = Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
-    planner.allow_unmapped = allow_unmapped
-    structured = output_format != "text"
+    planner = Planner(options)
+    diff, quiet, context = options.diff, options.quiet, options.context
+    structured = options.output_format != "text"
     views: list[FileView] = []
     errors = found = 0
     unsafe_left = 0
     new_files: set[str] = set()  # files created (or shown) in this run: each once
     files = _files(paths)
     jobs = [(path, *planner.plan(path), context, diff, structured, quiet) for path in files]
-    for path, done in zip(files, run_ordered(_fix_one, jobs, jobs=_jobs(files, structured))):
+    for path, done in zip(files, run_ordered(_fix_one, jobs, jobs=_jobs(files, structured)), strict=True):
         _emit(done)
         errors += done.errors
         found += done.found
@@ -240,28 +213,23 @@ def run_fix(paths: list[str], diff: bool = True, select: Optional[list[str]] = N
             for line in done.applied:
                 echo(line, err=True)
     if structured:
-        sys.stdout.write(renderer(output_format)(views))
+        sys.stdout.write(renderer(options.output_format)(views))
         sys.stdout.flush()
     if unsafe_left and not quiet and not structured:
         echo(f"{unsafe_left} more fix(es) available with --unsafe-fixes "
-                   "(see `dockslim check`).", err=True)
+             "(see `dockslim check`).", err=True)
     writes = not diff or (paths == ["-"] and not structured)
     return int(decide(errors=errors, found=found, writes=writes))
 
 
-
-def run_check(paths: list[str], select: Optional[list[str]] = None, ignore: Optional[list[str]] = None,
-              unsafe_fixes: Optional[bool] = None, cache_style: Optional[str] = None,
-              context: Optional[str] = None, output_format: str = "text", config: Optional[str] = None,
-              isolated: bool = False, quiet: bool = False, allow_unmapped: bool = False) -> int:
+def run_check(paths: list[str], options: RunOptions) -> int:
     """Report findings as `file:line:col: pass-id message`; exit 1 when there are any."""
-    planner = Planner(select, ignore, unsafe_fixes, cache_style, config, isolated)
-    planner.allow_unmapped = allow_unmapped
-    structured = output_format != "text"
+    planner = Planner(options)
+    structured = options.output_format != "text"
     views: list[FileView] = []
     errors = found = 0
     files = _files(paths)
-    jobs = [(path, *planner.plan(path), context, structured, quiet) for path in files]
+    jobs = [(path, *planner.plan(path), options.context, structured, options.quiet) for path in files]
     for done in run_ordered(_check_one, jobs, jobs=_jobs(files, structured)):
         _emit(done)
         errors += done.errors
@@ -269,10 +237,8 @@ def run_check(paths: list[str], select: Optional[list[str]] = None, ignore: Opti
         if done.view is not None:
             views.append(done.view)
     if structured:
-        sys.stdout.write(renderer(output_format)(views))
+        sys.stdout.write(renderer(options.output_format)(views))
         sys.stdout.flush()
-    elif found and not quiet:
+    elif found and not options.quiet:
         echo(f"{found} finding(s); [*] marks a safe fix that `dockslim fix` applies.", err=True)
     return int(decide(errors=errors, found=found))
-
-

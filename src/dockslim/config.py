@@ -15,7 +15,8 @@ import sys
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
-from ._records import dataclass, field
+from ._records import dataclass
+from .options import RunOptions
 
 CONFIG_NAMES = (".dockslim.toml", "pyproject.toml")
 CACHE_STYLES = ("cleanup", "mount")
@@ -82,17 +83,6 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class Flags:
-    """What the command line says; ``None`` (or empty) means "not given"."""
-
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    unsafe_fixes: bool | None = None
-    cache_style: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Effective:
     select: tuple[str, ...]
     ignore: tuple[str, ...]
@@ -102,7 +92,7 @@ class Effective:
     exec_form_wrap: bool = False
 
 
-def merge(settings: Settings, flags: Flags, dockerfile: str) -> Effective:
+def merge(settings: Settings, flags: RunOptions, dockerfile: str) -> Effective:
     """Flags win: ``--select`` replaces the file's ``select`` and overrides its ignores for the
     passes it names; ``--ignore`` adds to the file's ignores; booleans and styles replace."""
     select = flags.select if flags.select else (settings.select or ())
@@ -246,9 +236,10 @@ class Resolver:
         if self.isolated:
             return Settings()
         if self.explicit is not None:
-            path: Path | None = Path(self.explicit)
-            if not path.is_file():
+            explicit = Path(self.explicit)
+            if not explicit.is_file():
                 raise ConfigError(self.explicit, "no such configuration file")
+            path: Path | None = explicit
         else:
             start = Path.cwd() if dockerfile == "-" else Path(os.path.abspath(dockerfile)).parent
             path = find(start)

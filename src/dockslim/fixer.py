@@ -123,10 +123,11 @@ def fix_text(
         if round_no == MAX_ITERATIONS:
             ids = ", ".join(sorted({f.pass_id for f in chosen}))
             raise FixError(f"fixes did not settle after {MAX_ITERATIONS} rounds ({ids})")
-        new_source, new_tree, kept = _apply_verified(source, chosen)
-        if not kept:
+        verified = _apply_verified(source, chosen)
+        if verified is None:
             ids = ", ".join(sorted({f.pass_id for f in chosen}))
             raise FixError(f"every fix of this round produced an unparsable file ({ids})")
+        new_source, new_tree, kept = verified
         for f in sorted(kept, key=lambda f: f.start):
             applied.append(Applied(f, round_no, current.position(f.start)[0]))
             for path, content in f.fix.creates:  # type: ignore[union-attr]
@@ -136,8 +137,9 @@ def fix_text(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _apply_verified(source: str, chosen: list[Finding]) -> tuple[str, Dockerfile | None, list[Finding]]:
-    """Apply all chosen fixes; if the result does not parse, keep only those that parse alone."""
+def _apply_verified(source: str, chosen: list[Finding]) -> tuple[str, Dockerfile, list[Finding]] | None:
+    """Apply all chosen fixes; if the result does not parse, keep only those that parse alone.
+    None when not one of them does."""
     edits = [e for f in chosen for e in f.fix.edits]  # type: ignore[union-attr]
     candidate = apply_edits(source, edits)
     try:
@@ -157,7 +159,7 @@ def _apply_verified(source: str, chosen: list[Finding]) -> tuple[str, Dockerfile
             continue
         kept.append(f)
         current = trial
-    return current, tree, kept
+    return (current, tree, kept) if tree is not None else None
 
 
 def check_text(

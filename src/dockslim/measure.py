@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Iterable, Mapping, Sequence
 
+from .options import RunOptions
+
 # Folders whose content is a cache: the rewrite may empty them (cache-cleanup does, by design), so
 # their files are not "lost". Paths are as in an exported image: relative, no leading slash.
 CACHE_FOLDERS = (
@@ -157,7 +159,7 @@ def list_tar(stream: IO[bytes]) -> dict[str, Entry]:
                 fh = tar.extractfile(member)
                 digest = hashlib.sha256()
                 if fh is not None:
-                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    while chunk := fh.read(1 << 20):
                         digest.update(chunk)
                 out[path] = Entry("file", member.mode, member.size, digest.hexdigest())
             elif member.isdir():
@@ -293,7 +295,7 @@ def _s(x: float | None) -> str:
 
 
 def render_text(m: Measurement) -> str:
-    rows = [("", "size MB", "layers", "build s", "rebuild s")]
+    rows: list[tuple[str, ...]] = [("", "size MB", "layers", "build s", "rebuild s")]
 
     def row(name: str, b: Build) -> tuple[str, ...]:
         if not b.ok:
@@ -320,7 +322,7 @@ def render_text(m: Measurement) -> str:
         lines.append("  fixes applied: " + (", ".join(m.applied) or "none"))
     lines.append("  source change for the rebuild: " + (m.changed_file or "none (no source file found)"))
     for r in rows:
-        lines.append("  " + r[0].ljust(widths[0]) + "".join("  " + c.rjust(w) for c, w in zip(r[1:], widths[1:])))
+        lines.append("  " + r[0].ljust(widths[0]) + "".join("  " + c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)))
     for name, b in (("original", m.original), ("rewritten", m.rewritten)):
         if b.error:
             lines.append(f"  {name} build failed: {b.error}")
@@ -531,3 +533,36 @@ def measure(path: str, original_text: str, rewritten_text: str, applied: Sequenc
         if len(trees) == 2:
             m.files = diff_files(trees["original"], trees["rewritten"])
     return m
+
+
+def run_measure(path: str, options: RunOptions, network: str | None = None, change: str | None = None) -> int:
+    """``dockslim measure``: fix ``path`` as ``dockslim fix`` would, build both versions, print the
+    comparison (``options.output_format``: text or json). Exit 0 when the rewrite built and lost
+    nothing, 1 when it failed or lost files, 2 on errors (no engine, unreadable input...)."""
+    from .commands import Planner
+    from .engine import default_context, fix_file
+    from .exitcodes import ExitCode
+    from .term import echo, error
+
+    passes, pass_options = Planner(options).plan(path)
+    report = fix_file(path, passes, pass_options, options.context)
+    if report.error is not None:
+        echo(str(report.error), err=True)
+        return int(ExitCode.ERROR)
+    result = report.result
+    assert result is not None
+    folder = default_context(path, options.context)
+    if path == "-" or folder is None:
+        error("measure needs a Dockerfile on disk (its folder is the default build context)")
+        return int(ExitCode.ERROR)
+    docker = Docker(network)
+    try:
+        docker.check()
+        outcome = measure(path, result.original, result.text,
+                          list(dict.fromkeys(a.finding.pass_id for a in result.applied)),
+                          result.creates, folder, docker, change)
+    except MeasureError as exc:
+        error(str(exc))
+        return int(ExitCode.ERROR)
+    echo(to_json([outcome]) if options.output_format == "json" else render_text(outcome), nl=False)
+    return int(ExitCode.OK if outcome.succeeded else ExitCode.FOUND)

@@ -58,10 +58,10 @@ def parse_comment(comment: str) -> Directive | None:
         return Directive(ids, file_wide) if ids else None
     m = hadolint_pragma(comment)
     if m:
-        ids: set[str] = set()
+        answered: set[str] = set()  # the passes that answer the hadolint rules named
         for rule in m.group(2).split(","):
-            ids |= passes_for_hadolint(rule)
-        return Directive(frozenset(ids), bool(m.group(1)))
+            answered |= passes_for_hadolint(rule)
+        return Directive(frozenset(answered), bool(m.group(1)))
     return None
 
 

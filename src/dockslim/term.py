@@ -1,5 +1,5 @@
-"""Terminal output without click: ``echo`` and ``style`` as click has them, for the commands that
-run without importing typer (see :mod:`dockslim.entry`).
+"""Terminal output without click: ``echo`` and ``style`` as click has them, for the modules below
+:mod:`dockslim.cli` (the only one that imports typer and click), so that they stay usable alone.
 
 Like click: ANSI styles are stripped when the stream is not a terminal, and every call flushes, so
 stderr and stdout interleave in the order they were written.

@@ -73,7 +73,7 @@ class FakeGitHub:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> "FakeGitHub":
+    def __enter__(self) -> FakeGitHub:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):

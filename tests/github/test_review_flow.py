@@ -46,7 +46,7 @@ def checkout(tmp_path):
 
 
 @pytest.fixture
-def github(checkout):
+def github(checkout):  # noqa: ARG001 - the checkout exists before the fake API serves it
     with FakeGitHub() as fake:
         fake.add_pull(7, [{"filename": "README.md", "status": "modified", "patch": "@@ -1 +1 @@\n-a\n+b"},
                           {"filename": "Dockerfile", "status": "modified", "patch": patch(BASE, HEAD)}])

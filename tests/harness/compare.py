@@ -126,7 +126,7 @@ def compare(
         return differences
     kept_o = _kept(base_o.calls, normalize_call)
     kept_r = _kept(base_r.calls, normalize_call)
-    for (index_o, call), (index_r, _) in zip(kept_o, kept_r):
+    for (index_o, call), (index_r, _) in zip(kept_o, kept_r, strict=False):  # the shorter run ends the pairs
         res_o, res_r = both((index_o + 1, index_r + 1))
         found = _differences(res_o, res_r, ignore_paths, normalize_call, allow_call_diff, normalize_config)
         differences.extend(f"when call #{index_o + 1} fails ({call.describe()}): {d}" for d in found)
@@ -173,7 +173,7 @@ def _differences(
 
 
 def _call_difference(calls_o: Sequence[Call], calls_r: Sequence[Call], allow: CallDiffAllowed | None) -> str | None:
-    for i, (a, b) in enumerate(zip(calls_o, calls_r)):
+    for i, (a, b) in enumerate(zip(calls_o, calls_r, strict=False)):
         if a != b and not (allow and allow(a, b)):
             return f"call #{i + 1} differs:\n    original  {_call_text(a, b)}\n    rewritten {_call_text(b, a)}"
     if len(calls_o) != len(calls_r):

@@ -405,7 +405,7 @@ class _Player:
                     raise HarnessError(f"line {ins.start_line}: RUN did not finish in {RUN_TIMEOUT}s")
             out.seek(0)
             output = out.read().decode("utf-8", "replace")
-        self._unmount(state, mounts)
+        self._unmount(mounts)
         self.calls.extend(standins.collect(state.root, ins.start_line))
         self.log.append(f"line {ins.start_line}: {ins.text.splitlines()[0]}\n{output}")
         if status != 0:
@@ -440,7 +440,7 @@ class _Player:
             mounts.append((host, stash, store if kind == "cache" else None))
         return mounts
 
-    def _unmount(self, state: _StageState, mounts) -> None:
+    def _unmount(self, mounts) -> None:
         for host, stash, store in reversed(mounts):
             if store is not None and host.is_dir():
                 store.parent.mkdir(parents=True, exist_ok=True)

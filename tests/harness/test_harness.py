@@ -21,6 +21,8 @@ from . import (
     unavailable_reason,
 )
 
+pytestmark = pytest.mark.chroot  # plays Dockerfiles in the behaviour harness
+
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,14 @@ RESULTS: list[dict] = []  # one row per measured fixture and mode, for the summa
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "integration: real `docker build`s in the lab (tests/integration)")
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder uses a Docker engine: marked `docker`, left out of the quick suite."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.docker)
 
 
 def _opt_out_reason() -> str | None:

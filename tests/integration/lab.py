@@ -394,7 +394,7 @@ def session(lock_timeout: float = 1800):
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise LabUnavailable(f"another lab session held {CACHE / 'lock'} for {lock_timeout}s")
+                    raise LabUnavailable(f"another lab session held {CACHE / 'lock'} for {lock_timeout}s") from None
                 time.sleep(2)
         www = CACHE / "www"
         www.mkdir(exist_ok=True)

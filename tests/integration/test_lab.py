@@ -60,8 +60,9 @@ def _record(case: str, mode: str, m: dict) -> None:
     })
 
 
+@pytest.mark.usefixtures("lab_session")
 @pytest.mark.parametrize("case", CASES)
-def test_safe_rewrite_builds_and_loses_nothing(case, lab_session, capsys):
+def test_safe_rewrite_builds_and_loses_nothing(case, capsys):
     code, m = _measure(case, unsafe=False, capsys=capsys)
     _record(case, "safe", m)
     assert not m["unchanged"], "a lab fixture should give dockslim something to rewrite"
@@ -79,8 +80,9 @@ def test_safe_rewrite_builds_and_loses_nothing(case, lab_session, capsys):
         assert m["rewritten"]["rebuild_seconds"] < m["original"]["rebuild_seconds"]
 
 
+@pytest.mark.usefixtures("lab_session")
 @pytest.mark.parametrize("case", CASES)
-def test_unsafe_rewrite_builds(case, lab_session, capsys):
+def test_unsafe_rewrite_builds(case, capsys):
     if _rewritten(case, unsafe=True) == _rewritten(case, unsafe=False):
         pytest.skip("no unsafe fix that can run here beyond the safe ones")
     code, m = _measure(case, unsafe=True, capsys=capsys)

@@ -125,7 +125,7 @@ def test_generated_command_lines(tmp_path):
 
 
 @pytest.mark.parametrize("line", ["echo hello world", "echo 'a  b' c", "true", "false"])
-def test_builtins_converted_print_and_exit_as_the_programs_do(line, tmp_path):
+def test_builtins_converted_print_and_exit_as_the_programs_do(line):
     """`echo`, `true`, `false` are converted only where the shell's builtin and the program agree:
     same output, same exit status (dash's builtin vs coreutils' /bin/echo, /bin/true, /bin/false)."""
     before = f"FROM debian:bookworm\nCMD {line}\n"
@@ -183,5 +183,5 @@ def _conversions(before: str, after: str) -> list[tuple[str, list[str]]]:
     """(shell-form command line, JSON argv) for each CMD/ENTRYPOINT the rewrite turned to JSON."""
     old = [i for i in parse(before).instructions if i.effective.cmd in ("CMD", "ENTRYPOINT")]
     new = [i for i in parse(after).instructions if i.effective.cmd in ("CMD", "ENTRYPOINT")]
-    return [(" ".join(o.effective.value), list(n.effective.value)) for o, n in zip(old, new)
+    return [(" ".join(o.effective.value), list(n.effective.value)) for o, n in zip(old, new, strict=True)
             if not o.effective.is_json and n.effective.is_json]

@@ -1,6 +1,6 @@
 from dockslim.passes.maintainer_to_label import MaintainerToLabel
 from dockslim.syntax import parse
-from dockslim.testing import assert_fix, assert_no_fix, run_fix
+from dockslim.testing import assert_fix, assert_no_fix
 
 
 def test_simple():

@@ -29,6 +29,7 @@ def test_fixture_output_is_the_expected_one(case):
 PLAYABLE = [c for c in CASES if c != "powershell"]  # a Windows shell cannot be played here
 
 
+@pytest.mark.chroot
 @pytest.mark.parametrize("case", PLAYABLE)
 def test_fixture_behaves_the_same(case):
     before = (FIXTURES / case / "Dockerfile").read_text()
@@ -80,6 +81,7 @@ def run_sequences(draw):
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.chroot
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(run_sequences())
 def test_generated_sequences_behave_the_same(text):

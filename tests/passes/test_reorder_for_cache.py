@@ -246,6 +246,7 @@ def _harness_or_skip():
 SAFE = [c for c in POSITIVE if not c.endswith("-unsafe")]
 
 
+@pytest.mark.chroot
 @pytest.mark.parametrize("case", SAFE)
 def test_fixture_builds_the_same(case):
     _harness_or_skip()
@@ -260,6 +261,7 @@ def test_fixture_builds_the_same(case):
                           target=target)
 
 
+@pytest.mark.chroot
 def test_seed_builds_the_same_after_the_reorder_and_after_every_pass():
     _harness_or_skip()
     before = (SEED / "Dockerfile").read_text()
@@ -268,6 +270,7 @@ def test_seed_builds_the_same_after_the_reorder_and_after_every_pass():
     assert_same_behaviour(before, reordered, context_dir=SEED)
 
 
+@pytest.mark.chroot
 def test_the_harness_catches_a_reorder_that_forgets_the_manifest():
     """The stand-ins fail when a manifest they need is missing: a wrong reorder does not pass."""
     _harness_or_skip()

@@ -10,6 +10,7 @@ from typing import Any, Callable, Sequence
 
 from ..engine import fix_file
 from ..io import is_dockerfile_name
+from ..options import RunOptions
 from ..passes import Options, Pass
 from .client import GitHub, GitHubError
 from .review import (COMMENT_MARKER, REVIEW_MARKER, ChangedFile, FileFix, Review, digest_of, fallback,
@@ -136,3 +137,61 @@ def review_pull_request(
     if latest is not None:
         gh.request("PUT", f"/repos/{repo}/pulls/{number}/reviews/{latest['id']}", {"body": superseded_body()})
     return Outcome(action, review, payload, message, tuple(errors))
+
+
+def pr_from_event() -> int | None:
+    """The PR number from the Actions event payload (GITHUB_EVENT_PATH) or GITHUB_REF."""
+    import json
+    import re
+
+    event = os.environ.get("GITHUB_EVENT_PATH")
+    if event and os.path.isfile(event):
+        try:
+            with open(event, encoding="utf-8") as fh:
+                data = json.load(fh)
+            number = (data.get("pull_request") or {}).get("number") or data.get("number")
+            if isinstance(number, int):
+                return number
+        except (OSError, ValueError):
+            pass
+    m = re.match(r"^refs/pull/(\d+)/", os.environ.get("GITHUB_REF", ""))
+    return int(m.group(1)) if m else None
+
+
+def run_review(options: RunOptions, *, repo: str | None = None, pr: int | None = None,
+               base: str | None = None, dry_run: bool = False, api_url: str | None = None,
+               root: str = ".") -> int:
+    """``dockslim github review``: the pull request (from the flags, else the Actions environment),
+    fixed with ``options``, reviewed once; the exit code. Token: $GITHUB_TOKEN."""
+    import json
+
+    from ..commands import Planner
+    from ..exitcodes import ExitCode
+    from ..term import echo, error
+    from .client import DEFAULT_API
+
+    planner = Planner(options)
+    repo = repo or os.environ.get("GITHUB_REPOSITORY") or None
+    pr = pr if pr is not None else pr_from_event()
+    token = os.environ.get("GITHUB_TOKEN") or None
+    needs_api = not dry_run or base is None
+    if needs_api and not dry_run and not token:
+        error("GITHUB_TOKEN is not set: a token with `pull-requests: write` is needed to post a review "
+              "(or use --dry-run)")
+        return int(ExitCode.ERROR)
+    if needs_api and (not repo or pr is None):
+        error("which pull request? give --repo owner/name and --pr N (in Actions they come from the event)")
+        return int(ExitCode.ERROR)
+    gh = GitHub(token, api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API) if needs_api else None
+    try:
+        outcome = review_pull_request(gh, repo, pr, root=Path(root), planner=planner.plan,
+                                      base=base, dry_run=dry_run)
+    except GitHubError as exc:
+        error(exc.message)
+        return int(ExitCode.ERROR)
+    for e in outcome.errors:
+        echo(e, err=True)
+    if dry_run:
+        echo(json.dumps(outcome.payload, indent=2, ensure_ascii=False))
+    echo(f"dockslim: {outcome.message}", err=True)
+    return int(ExitCode.ERROR if outcome.errors else ExitCode.OK)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
 from ..fixer import Applied
-from ..output.common import message_of, section
+from ..output.common import section
 from ..passes import by_id
 
 REVIEW_MARKER = "<!-- dockslim-review"

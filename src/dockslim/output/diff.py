@@ -25,7 +25,7 @@ def unified_diff(path: str, before: str, after: str, context: int = 3) -> str:
 def new_file_diff(path: str, content: str) -> str:
     """A unified diff that creates ``path`` with ``content`` (``--- /dev/null``)."""
     lines = content.splitlines(keepends=True)
-    out = [f"--- /dev/null\n", f"+++ b/{path.lstrip('/')}\n", f"@@ -0,0 +1,{len(lines)} @@\n"]
+    out = ["--- /dev/null\n", f"+++ b/{path.lstrip('/')}\n", f"@@ -0,0 +1,{len(lines)} @@\n"]
     for line in lines:
         out.append("+" + line if line.endswith("\n") else "+" + line + "\n" + NO_EOL)
     return "".join(out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from .._records import dataclass, field
 
@@ -27,6 +27,7 @@ class PackageEntry:
     source: str
     note: str = ""
     since: str = ""
+    derived: bool = False  # from scripts/gen_alpine_packages.py, not written by hand
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Family:
     arch_note: str = ""
     major_only: str = ""
     alpine_lines: tuple[str, ...] = ()
+    published: tuple[str, ...] = ()  # release lines built today on supported Alpine releases
+    published_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,16 @@ class Data:
     suites: dict[str, frozenset[str]]  # debian / ubuntu / windows
     raw_packages: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     raw_tags: dict[str, Any] = field(default_factory=dict, repr=False)
+    releases: tuple[str, ...] = ()  # supported Alpine releases, oldest first
+    newest: str = ""
+    ended: dict[str, str] = field(default_factory=dict)  # release -> end of its main repository
+    release_names: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
 
 def _load(name: str) -> dict[str, Any]:
     from .alpine_tables import TABLES  # the TOML file, compiled (no parse at start-up)
 
-    return TABLES[name]
+    return cast(dict[str, Any], TABLES[name])
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -79,11 +86,22 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 def data() -> Data:
     pk = _load("alpine_packages.toml")
     tg = _load("alpine_tags.toml")
+    names = _load("alpine_names.toml")
+    derived = _load("alpine_packages_derived.toml")
     packages = {
+        e["debian"]: PackageEntry(e["debian"], tuple(e["alpine"]),
+                                  f"derived: Debian source {e['debian_source']} -> aports {e['origin']}",
+                                  derived=True)
+        for e in derived["package"]
+    }
+    packages.update({  # written by hand: real renames, each with its source; they win
         e["debian"]: PackageEntry(e["debian"], tuple(e["alpine"]), e["source"], e.get("note", ""),
                                   e.get("since", ""))
         for e in pk["package"]
-    }
+    })
+    supported = names["supported"]
+    common = frozenset(names["names"]["common"])
+    release_names = {r: common | frozenset(names["names"].get(r, ())) for r in supported["releases"]}
     families = {}
     for f in tg["family"]:
         families[f["image"]] = Family(
@@ -94,12 +112,14 @@ def data() -> Data:
             line_parts=int(f.get("line_parts", 2)), buildpack_full=bool(f.get("buildpack_full")),
             source=f["source"], arch_note=f.get("arch_note", ""), major_only=f.get("major_only", ""),
             alpine_lines=tuple(f.get("alpine_lines", ())),
+            published=tuple(f.get("published", ())), published_source=f.get("published_source", ""),
         )
     os_images = {o["image"]: OsImage(o["image"], dict(o["map"]), dict(o.get("refuse", {})), o["source"])
                  for o in tg["os"]}
     suites = {k: frozenset(v) for k, v in tg["suites"].items()}
     return Data(packages, families, os_images, dict(tg["no_alpine"]), suites,
-                tuple(pk["package"]), tg)
+                tuple(pk["package"]), tg, tuple(supported["releases"]), supported["newest"],
+                dict(supported["ended"]), release_names)
 
 
 # --------------------------------------------------------------------------- image references
@@ -154,6 +174,7 @@ class TagMapping:
     era: str | None  # the Alpine release of the source tag's era, when a suite says so
     full_variant: bool  # the source tag is built on buildpack-deps
     name: str | None = None  # a new image name (debian -> alpine)
+    notes: tuple[str, ...] = ()  # what changes beyond the base (an end-of-life era, another release)
 
     @property
     def tag(self) -> str:
@@ -228,8 +249,14 @@ def map_tag(name: str, tag: str | None) -> TagMapping:
     numeric = version is not None and (_VERSION.match(version) or re.match(r"^\d+u\d+", version))
     if numeric:
         _check_published(family, name, tag or "", version)  # type: ignore[arg-type]
+        _check_current(family, name, version)  # type: ignore[arg-type]
     elif family.major_only:
         raise Refusal(family.major_only)
+    notes: list[str] = []
+    if era is not None and era not in d.releases:
+        notes.append(f"`{name}:{tag}` is of Alpine {era}'s era ({_ended(era)}); `{name}:...-alpine` is built "
+                     f"on a supported Alpine release ({', '.join(d.releases)}): musl, BusyBox and library "
+                     "versions are newer")
     out: list[tuple[str, int | None]] = []
     if version is not None:
         out.append((version, version_index))
@@ -239,7 +266,23 @@ def map_tag(name: str, tag: str | None) -> TagMapping:
     else:
         out.extend(kept)
         out.append(("alpine", None))
-    return TagMapping(tuple(out), family, era, family.buildpack_full and not slim)
+    return TagMapping(tuple(out), family, None, family.buildpack_full and not slim, notes=tuple(notes))
+
+
+def _ended(release: str) -> str:
+    when = data().ended.get(release)
+    return f"its support ended {when}" if when else "no longer supported"
+
+
+def _check_current(family: Family, name: str, version: str) -> None:
+    """Refuse a release line no image of a supported Alpine release is built for (an end-of-life era)."""
+    if not family.published or any(version == p or version.startswith(p + ".") or p.startswith(version + ".")
+                                   for p in family.published):
+        return  # `3.12.4` is of line 3.12; `3` names the newest 3.x, which is built
+    raise Refusal(
+        f"`{name}` {version} has no Alpine image on a supported Alpine release; the Alpine variants built "
+        f"today are {', '.join(family.published)} ({family.published_source}): moving to one of them "
+        f"changes {name}'s version, which this pass leaves to you")
 
 
 def _check_published(family: Family, name: str, tag: str, version: str) -> None:
@@ -271,14 +314,25 @@ def _check_published(family: Family, name: str, tag: str, version: str) -> None:
 def _map_os(os_image: OsImage, tag: str | None) -> TagMapping:
     tag = tag or "latest"
     head = tag.split("-")[0]
-    rest = tag.split("-")[1:]
+    # dated snapshots (`bookworm-20250520-slim`, `noble-20240904.1`) are of their suite
+    rest = [t for t in tag.split("-")[1:] if not re.fullmatch(r"\d{8}(\.\d+)?", t)]
     if head in os_image.refuse:
         raise Refusal(os_image.refuse[head])
     if any(t not in ("slim",) for t in rest) or head not in os_image.map:
         raise Refusal(f"`{os_image.image}:{tag}` has no Alpine release of the same era in the table")
     target = os_image.map[head]
-    era = None if target in ("latest", "edge") else target
-    return TagMapping(((target, None),), None, era, False, name="alpine")
+    notes: tuple[str, ...] = ()
+    d = data()
+    if target == "edge":  # the development branch is not a release anyone supports
+        notes = ((f"`{os_image.image}:{tag}` follows development; Alpine's counterpart, edge, is not a supported "
+                 f"release: `alpine:{d.newest}`, the newest supported release, is proposed"),)
+        target = d.newest
+    elif target != "latest" and target not in d.releases:
+        notes = ((f"`{os_image.image}:{tag}` is of Alpine {target}'s era ({_ended(target)}): `alpine:{d.newest}`, "
+                  "the newest supported release, is proposed; musl, BusyBox and package versions are newer"),)
+        target = d.newest
+    era = None if target == "latest" else target
+    return TagMapping(((target, None),), None, era, False, name="alpine", notes=notes)
 
 
 def alpine_version_at_least(era: str | None, since: str) -> bool:

@@ -8,7 +8,6 @@ against the file as parsed plus a safety. Nothing here writes anything.
 from __future__ import annotations
 
 import enum
-import re
 from pathlib import Path
 from typing import ClassVar, Iterator
 
@@ -47,7 +46,7 @@ class Fix:
     def _spans(self) -> list[tuple[int, int]]:
         return [(e.start, e.end) for e in self.edits] + list(self.claims)
 
-    def overlaps(self, other: "Fix") -> bool:
+    def overlaps(self, other: Fix) -> bool:
         for a0, a1 in self._spans():
             for b0, b1 in other._spans():
                 if a0 < b1 and b0 < a1:
@@ -132,13 +131,6 @@ class Pass:
         import inspect
 
         return inspect.cleandoc(cls.__doc__ or "")
-
-
-_KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-
-
-def is_kebab(name: str) -> bool:
-    return bool(_KEBAB.match(name))
 
 
 def same_case(template: str, word: str) -> str:

@@ -211,7 +211,7 @@ class ContextView(_Queries):
     known: bool = True  # False: the context is unknown and holds nothing we could prove
 
     @classmethod
-    def unknown(cls) -> "ContextView":
+    def unknown(cls) -> ContextView:
         return cls(Path("/nonexistent-build-context"), (), False, known=False)
 
     def copied(self, rel: str) -> bool:
@@ -316,7 +316,7 @@ class ContextView(_Queries):
 
 
 @lru_cache(maxsize=64)
-def _view(root: str, ignore_path: str | None, mtime: float) -> ContextView:
+def _view(root: str, ignore_path: str | None, _mtime: float) -> ContextView:  # mtime: a cache key
     rules: tuple[IgnoreRule, ...] = ()
     if ignore_path is not None:
         try:

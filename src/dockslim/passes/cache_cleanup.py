@@ -12,7 +12,6 @@ from .cache_apt import AptCleanup, apt_subcommand
 from .cache_runs import (
     Later,
     Run,
-    Use,
     cleaned_after,
     copied,
     env_off,
@@ -312,7 +311,7 @@ class Checker:
             edits = [self.flag(run, u.flag_at, u.flag) for u in uses if u.flag_at is not None]
             what = f"add `{uses[0].flag.strip()}` so that the cache is not written into the layer"
             if cache is APK_INDEX:
-                edits.extend(self._drop_apk_update(run, uses))
+                edits.extend(self._drop_apk_update(run))
                 if len(edits) > len(uses):
                     what += "; `apk update` is dropped (`--no-cache` fetches a fresh index)"
             yield self.finding(run, cache, what, edits)
@@ -367,7 +366,7 @@ class Checker:
         view = self.ctx.view()
         return view is not None and view.exists(".yarnrc.yml")
 
-    def _drop_apk_update(self, run: Run, uses: list[Use]) -> list[Edit]:
+    def _drop_apk_update(self, run: Run) -> list[Edit]:
         """Edits removing a top-level ``apk update &&`` that only fed the adds now given --no-cache."""
         script = run.script
         assert script is not None

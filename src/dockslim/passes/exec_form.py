@@ -311,7 +311,7 @@ class ExecForm(Pass):
         safety = Safety.UNSAFE
         consequences = "the program becomes PID 1 and receives stop signals; no shell runs"
         if keyword == "ENTRYPOINT":
-            cmd_stage = self._cmd_in_effect(df, stage, ins, facts, children)
+            cmd_stage = self._cmd_in_effect(df, stage, facts, children)
             if ins.sub is not None:
                 safety = Safety.DISPLAY
                 consequences += ("; exec form would pass the CMD of every image built from this one to "
@@ -349,7 +349,7 @@ class ExecForm(Pass):
         return False
 
     @staticmethod
-    def _cmd_in_effect(df: Dockerfile, stage: Stage, ins: Instruction, facts: dict[int, StageFacts],
+    def _cmd_in_effect(df: Dockerfile, stage: Stage, facts: dict[int, StageFacts],
                        children: dict[int, list[int]]) -> str | None:
         """Where a CMD that this ENTRYPOINT would receive is set: this stage (a CMD before or after
         it), or a stage built `FROM` it that sets a CMD and keeps this ENTRYPOINT."""

@@ -214,7 +214,7 @@ class ReorderForCache(Pass):
                            f"dependency install at line {first.start_line} left alone: {reason}",
                            start, end, note=True)
 
-        refusal = _copy_refusal(copy, workdir)
+        refusal = _copy_refusal(copy)
         if refusal:
             if installs:
                 yield note(refusal)
@@ -425,7 +425,7 @@ def _broad_copy(ins: Instruction, workdir: str | None) -> _Copy | None:
     return _Copy(ins, dest, folder or "")
 
 
-def _copy_refusal(copy: _Copy, workdir: str | None) -> str:
+def _copy_refusal(copy: _Copy) -> str:
     ins = copy.ins
     bad = [f.raw for f in ins.flags if f.name not in _COPY_FLAGS]
     if bad:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 from ..syntax import Dockerfile, Instruction
 
-@lru_cache(maxsize=None)
+@cache
 def _pragma_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     # Compiled on first use: most runs meet no comment that needs them (case-insensitive patterns
     # cost ~1 ms each to compile at start-up).

@@ -26,10 +26,6 @@ def expand(word: str, env: Mapping[str, str], escape: str = "\\") -> str:
     return out
 
 
-def has_variables(word: str) -> bool:
-    return "$" in word
-
-
 class _Lexer:
     def __init__(self, text: str, env: Mapping[str, str], escape: str):
         self.text = text

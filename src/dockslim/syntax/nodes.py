@@ -11,7 +11,7 @@ Offsets are ``str`` indices into the whole source text (BOM included); lines are
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Iterator, Union
+from typing import Iterator
 
 from .._records import dataclass, field
 
@@ -131,7 +131,7 @@ class Instruction:
     value: tuple[str, ...]  # BuildKit's decoded arguments (node chain) for this instruction
     is_json: bool  # exec (JSON array) form
     heredocs: tuple[Heredoc, ...] = ()
-    sub: "Instruction | None" = None  # ONBUILD's inner instruction (shares this one's source map)
+    sub: Instruction | None = None  # ONBUILD's inner instruction (shares this one's source map)
     line_ending: str = "\n"  # the line ending of the instruction's first line ("" at EOF)
 
     @property
@@ -144,7 +144,7 @@ class Instruction:
         return self.keyword.upper()
 
     @property
-    def effective(self) -> "Instruction":
+    def effective(self) -> Instruction:
         """The instruction that runs: ONBUILD's inner one, else itself."""
         return self.sub if self.sub is not None else self
 
@@ -174,7 +174,7 @@ class Instruction:
         return self.end
 
 
-Item = Union[Trivia, Instruction]
+Item = Trivia | Instruction
 
 
 @dataclass(frozen=True)

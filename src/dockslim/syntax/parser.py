@@ -123,7 +123,7 @@ class _Fields:
     args_pos: int
 
 
-def _split_command(logical: str, base: int, escape: str) -> _Fields:
+def _split_command(logical: str, base: int) -> _Fields:
     """BuildKit's splitCommand + extractBuilderFlags, with logical positions."""
     # `logical[base:]` starts at a non-space char (callers strip); TrimSpace the end.
     line = logical[base:]
@@ -182,7 +182,7 @@ def _split_command(logical: str, base: int, escape: str) -> _Fields:
                 phase = 2
                 pos += 1
                 continue
-            if ch == escape:
+            if ch == "\\":  # BuildKit's extractBuilderFlags: always a backslash
                 if pos + 1 == n:
                     pos += 1
                     continue
@@ -196,7 +196,7 @@ def _split_command(logical: str, base: int, escape: str) -> _Fields:
                 phase = 1
                 pos += 1
                 continue
-            if ch == escape:
+            if ch == "\\":  # BuildKit's extractBuilderFlags: always a backslash
                 if pos + 1 == n:
                     phase = 1
                     pos += 1
@@ -426,8 +426,12 @@ def _unquote_words(text: str) -> list[str]:
                 buf, in_word = [], False
             i += 1
             continue
+        if ch == "\\" and i + 1 >= n:
+            # BuildKit's lexer drops an escape with nothing after it (`<<\` names no heredoc).
+            i += 1
+            continue
         in_word = True
-        if ch == "\\" and i + 1 < n:
+        if ch == "\\":
             buf.append(text[i + 1])
             i += 2
             continue
@@ -467,6 +471,8 @@ def heredocs_in_line(line: str) -> list[tuple[str, int, bool, bool]]:
         if len(names) != 1:
             continue
         name = names[0]
+        if not name:
+            continue
         expand = (name.count("'") + name.count('"')) == (rest.count("'") + rest.count('"'))
         fd = int(m.group(1)) if m.group(1) else 0
         out.append((name, fd, expand, m.group(2) == "-"))
@@ -580,19 +586,19 @@ def _parse_instruction(
     start_line = first + 1
 
     try:
-        fields = _split_command(logical, 0, escape)
+        fields = _split_command(logical, 0)
         cmd = fields.keyword.upper()
         value, is_json = decode_value(cmd, fields.args, escape)
         sub_fields = None
         sub_value: tuple[str, ...] = ()
         sub_json = False
         if cmd == "ONBUILD" and fields.args:
-            sub_fields = _split_command(logical, fields.args_pos, escape)
+            sub_fields = _split_command(logical, fields.args_pos)
             sub_value, sub_json = decode_value(sub_fields.keyword.upper(), sub_fields.args, escape)
             # BuildKit decodes ``ONBUILD ONBUILD ...`` all the way down, so errors surface there.
             nested = sub_fields
             while nested.keyword.upper() == "ONBUILD" and nested.args:
-                nested = _split_command(logical, nested.args_pos, escape)
+                nested = _split_command(logical, nested.args_pos)
                 decode_value(nested.keyword.upper(), nested.args, escape)
     except ValueError as exc:
         raise ParseError(str(exc), start_line) from None
@@ -622,7 +628,6 @@ def _parse_instruction(
             heredocs.append(Heredoc(name, fd, expand, chomp, "".join(chunks), body_start, body_end))
 
     start = offsets[first]
-    end = offsets[i - 1] + len(lines[i - 1])
     text = "".join(lines[first:i])
     ending = raw[len(content_full):]
 
