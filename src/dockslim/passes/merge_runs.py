@@ -154,8 +154,8 @@ class MergeRuns(Pass):
                     if ins.cmd == "ENV":
                         env.update(ins.pairs())
                     elif ins.cmd == "ARG":
-                        for item in ins.value:
-                            name, eq, value = item.partition("=")
+                        for declaration in ins.value:
+                            name, eq, value = declaration.partition("=")
                             if eq:
                                 env[name] = value
                             else:
