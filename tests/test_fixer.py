@@ -82,3 +82,65 @@ def test_an_insertion_at_the_edge_of_another_edit_waits_a_round():
     result = fix_text("FROM x\nRUN ab\n", [wrap, _AppendAfterB()])
     assert [(a.finding.pass_id, a.round) for a in result.applied] == [("wrap", 0)]
     assert result.text == "FROM x\nRUN (ab)\n"  # no `b` ends a line any more: nothing appended
+
+
+# --- choosing fixes: the span index gives the answer of comparing every pair --------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dockslim.fixer import _select  # noqa: E402
+from dockslim.passes import Options  # noqa: E402
+
+_span = st.tuples(st.integers(0, 40), st.integers(0, 6)).map(lambda t: (t[0], t[0] + t[1]))
+_fix = st.tuples(st.lists(_span, min_size=1, max_size=4), st.lists(_span, max_size=2))
+
+
+def _pairwise(findings: list[Finding], order: dict[str, int]) -> list[Finding]:
+    chosen: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (order.get(f.pass_id, len(order)), f.start)):
+        assert f.fix is not None
+        if not any(f.fix.overlaps(c.fix) for c in chosen if c.fix is not None):
+            chosen.append(f)
+    return chosen
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), _fix), max_size=25))
+def test_select_matches_the_pairwise_overlap_rule(raw):
+    findings = [Finding(pid, f"fix {k}", min(s for s, _ in edits), max(e for _, e in edits),
+                        Fix(tuple(Edit(s, e, "x") for s, e in edits), Safety.SAFE, claims=tuple(claims)))
+                for k, (pid, (edits, claims)) in enumerate(raw)]
+    order = {"a": 0, "b": 1, "c": 2}
+    assert _select(findings, Options(), order) == _pairwise(findings, order)
+
+
+def test_one_broken_fix_among_many_is_found_in_few_parses(monkeypatch):
+    """A complexity proxy, not a timing: the culprit is found by halving, so a round with one
+    unparsable fix among 64 parses the file about 2 log2(64) times, not 64."""
+    import dockslim.fixer as fixer
+
+    class _Many(Pass):
+        """Rewrites every `RUN echo k` to `RUN echo k!`, except one to an unterminated heredoc."""
+
+        id = "many"
+        summary = "test pass"
+
+        def check(self, ctx):
+            for ins in ctx.dockerfile.instructions:
+                if ins.cmd == "RUN" and not ins.args.endswith("!"):
+                    new = "RUN <<EOF" if ins.args == "echo 40" else f"RUN {ins.args}!"
+                    yield Finding(self.id, "x", ins.start, ins.start + len(ins.text.rstrip("\n")),
+                                  Fix((Edit(ins.start, ins.start + len(ins.text.rstrip("\n")), new),)))
+
+    calls = []
+    real_parse = fixer.parse
+    monkeypatch.setattr(fixer, "parse", lambda text: calls.append(1) or real_parse(text))
+    text = "FROM x\n" + "".join(f"RUN echo {k}\n" for k in range(64))
+    with pytest.raises(FixError):  # the broken one comes back every round: never settles
+        fix_text(text, [_Many()])
+    first_round = fixer._apply_verified(text, list(_Many().check(Context(real_parse(text)))))
+    assert len(first_round[2]) == 63 and "echo 40!" not in first_round[0] and "echo 39!" in first_round[0]
+    calls.clear()
+    fixer._apply_verified(text, list(_Many().check(Context(real_parse(text)))))
+    assert len(calls) <= 2 * 6 + 2

@@ -20,6 +20,8 @@ from .options import RunOptions
 
 CONFIG_NAMES = (".dockslim.toml", "pyproject.toml")
 CACHE_STYLES = ("cleanup", "mount")
+# Seconds per Dockerfile (dockslim.budget): a 2 MB file takes a few, an everyday file milliseconds.
+DEFAULT_TIME_BUDGET = 60.0
 
 # key -> (type description, documentation); the order here is the order of the reference page.
 KEYS: dict[str, tuple[str, str]] = {
@@ -36,6 +38,9 @@ KEYS: dict[str, tuple[str, str]] = {
                     "Extra Debian/Ubuntu -> Alpine package names, consulted before the built-in map."),
     "exec-form-wrap": ("bool", ("exec-form: write a CMD/ENTRYPOINT that needs a shell as the explicit "
                                 "`[\"/bin/sh\", \"-c\", \"...\"]` Docker runs (default: false, a note).")),
+    "time-budget": ("number of seconds",
+                    "Time allowed per Dockerfile (default: 60); a file that takes longer is reported and "
+                    "skipped (exit code 2), the others go on. 0 turns the limit off."),
 }
 
 
@@ -60,6 +65,7 @@ class Settings:
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     package_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exec_form_wrap: bool | None = None
+    time_budget: float | None = None
 
     @property
     def root(self) -> Path | None:
@@ -90,18 +96,27 @@ class Effective:
     cache_style: str
     package_map: tuple[tuple[str, tuple[str, ...]], ...]
     exec_form_wrap: bool = False
+    time_budget: float | None = DEFAULT_TIME_BUDGET  # None: no limit
 
 
 def merge(settings: Settings, flags: RunOptions, dockerfile: str) -> Effective:
     """Flags win: ``--select`` replaces the file's ``select`` and overrides its ignores for the
     passes it names; ``--ignore`` adds to the file's ignores; booleans and styles replace."""
+    from .engine import expand_ids  # pass ids, hadolint codes (DL3059), ALL
+
     select = flags.select if flags.select else (settings.select or ())
-    file_ignores = [i for i in settings.ignore + settings.ignores_for(dockerfile) if i not in flags.select]
+    # A pass --select names (by id or hadolint code; ALL names none in particular) runs even if the
+    # file ignores it.
+    named = set(expand_ids([n for n in flags.select if n.upper() != "ALL"]))
+    file_ignores = [i for i in settings.ignore + settings.ignores_for(dockerfile)
+                    if not set(expand_ids([i])) <= named]
     ignore = tuple(dict.fromkeys(file_ignores + list(flags.ignore)))
     unsafe = flags.unsafe_fixes if flags.unsafe_fixes is not None else bool(settings.unsafe_fixes)
     style = flags.cache_style or settings.cache_style or "cleanup"
+    budget = next((b for b in (flags.time_budget, settings.time_budget) if b is not None),
+                  DEFAULT_TIME_BUDGET)
     return Effective(tuple(select), ignore, unsafe, style, settings.package_map,
-                     bool(settings.exec_form_wrap))
+                     bool(settings.exec_form_wrap), budget or None)
 
 
 def _repository_root(start: Path) -> Path | None:
@@ -149,6 +164,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
+        data = path.read_bytes()
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(path, f"line {line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
+                                "TOML files are UTF-8") from None
     except OSError as exc:
         raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
 
@@ -182,10 +202,15 @@ def _id_list(value: Any, key: str, path: Path, known_ids: Sequence[str]) -> tupl
         raise ConfigError(path, f"'{key}' must be a list of pass ids")
     ids = tuple(v.strip() for v in value if v.strip())
     if known_ids:
+        from .engine import expand_ids  # ALL and hadolint codes (DL3059) are names too
+
         for pid in ids:
             if pid not in known_ids:
-                raise ConfigError(path, f"unknown pass id '{pid}' in '{key}'{_suggest(pid, known_ids)}; "
-                                        "see `dockslim rules`")
+                try:
+                    expand_ids([pid])
+                except ValueError:
+                    raise ConfigError(path, f"unknown pass id '{pid}' in '{key}'{_suggest(pid, known_ids)}; "
+                                            "see `dockslim rules`") from None
     return ids
 
 
@@ -220,7 +245,12 @@ def parse(table: dict[str, Any], path: Path, known_ids: Sequence[str] = ()) -> S
     wrap = table.get("exec-form-wrap")
     if wrap is not None and not isinstance(wrap, bool):
         raise ConfigError(path, "'exec-form-wrap' must be true or false")
-    return Settings(path, select, ignore, unsafe, style, per_path, tuple(package_map), wrap)
+    budget = table.get("time-budget")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
+                               or budget < 0):
+        raise ConfigError(path, "'time-budget' must be a number of seconds (0: no limit)")
+    return Settings(path, select, ignore, unsafe, style, per_path, tuple(package_map), wrap,
+                    None if budget is None else float(budget))
 
 
 class Resolver:
@@ -237,6 +267,9 @@ class Resolver:
             return Settings()
         if self.explicit is not None:
             explicit = Path(self.explicit)
+            if explicit.is_dir():
+                raise ConfigError(self.explicit, "is a folder: --config takes a file "
+                                                 "(.dockslim.toml, or pyproject.toml with [tool.dockslim])")
             if not explicit.is_file():
                 raise ConfigError(self.explicit, "no such configuration file")
             path: Path | None = explicit

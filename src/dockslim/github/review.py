@@ -1,14 +1,14 @@
 """The review, computed without any I/O: which fix hunks become suggestions, what goes in the body.
 
 Suggestions come from the diff between the file as it is in the pull request and the fixed text
-(``difflib`` opcodes grouped into hunks), not from per-finding edits: the fixer loops in rounds, and
+(difflib opcodes from :func:`~dockslim.output.diff.line_opcodes`, grouped into hunks), not from
+per-finding edits: the fixer loops in rounds, and
 only the final text is what the reviewer would commit. Each hunk is attributed to the applied fixes
 whose lines (on the file on disk) it covers.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
@@ -17,6 +17,7 @@ from typing import Any, Iterable, Sequence
 
 from ..fixer import Applied
 from ..output.common import section
+from ..output.diff import line_opcodes
 from ..passes import by_id
 
 REVIEW_MARKER = "<!-- dockslim-review"
@@ -134,7 +135,7 @@ def fix_hunks(original: str, final: str, applied: Sequence[Applied] = (),
     """
     a, b = _lines(original), _lines(final)
     groups: list[list[tuple[str, int, int, int, int]]] = []
-    for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op in line_opcodes(a, b, autojunk=False):
         if op[0] == "equal":
             groups.append([])
             continue
@@ -344,7 +345,7 @@ def plan(files: Sequence[FileFix], pr: dict[str, ChangedFile]) -> Review:
 def _body(suggested: int, total: int, sections: Sequence[str]) -> str:
     if total == 0:
         return "### dockslim\nNothing left to fix in this pull request's Dockerfiles."
-    lines = [f"### dockslim\nFound {total} change{'s' if total != 1 else ''} that make the image smaller "
+    lines = [f"### dockslim\nFound {total} {'changes that make' if total != 1 else 'change that makes'} the image smaller "
              "or the build faster without changing what it builds."]
     if suggested:
         lines.append(f"{suggested} {'is a suggestion' if suggested == 1 else 'are suggestions'} on the diff: "

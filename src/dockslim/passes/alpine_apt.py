@@ -78,6 +78,7 @@ def _check_flags(c: Command, line: int, long_ok: frozenset[str], short_ok: str |
 def _packages(c: Command, line: int, long_ok: frozenset[str], short_ok: str | frozenset[str]) -> list[str]:
     _check_flags(c, line, long_ok, short_ok)
     out: list[str] = []
+    seen: set[str] = set()  # a package list can be thousands of names long
     for w in c.positional(takes_value=APT.takes_value)[1:]:
         v = w.value
         if v is None and w.text in ("$PHPIZE_DEPS", "${PHPIZE_DEPS}", '"$PHPIZE_DEPS"'):
@@ -92,19 +93,23 @@ def _packages(c: Command, line: int, long_ok: frozenset[str], short_ok: str | fr
                           "apk cannot install it under that name")
         if not re.fullmatch(r"[a-z0-9][a-z0-9+.-]*", v):
             raise Refusal(f"line {line}: `{v}` is not a Debian package name")
-        if v not in out:
+        if v not in seen:
+            seen.add(v)
             out.append(v)
     return out
 
 
 def _assign_purges(installs: list[_Install], purges: list[_Purge]) -> None:
     taken: set[tuple[int, str]] = set()
+    installed_by: dict[str, list[int]] = {}  # package -> the installs naming it, in order
+    for k, inst in enumerate(installs):
+        for name in inst.packages:
+            installed_by.setdefault(name, []).append(k)
     for pid, purge in enumerate(purges):
         for name in purge.packages:
             source = None
-            for k in range(len(installs) - 1, -1, -1):
-                inst = installs[k]
-                if inst.order < purge.order and name in inst.packages and (k, name) not in taken:
+            for k in reversed(installed_by.get(name, ())):
+                if installs[k].order < purge.order and (k, name) not in taken:
                     source = k
                     break
             if source is None:

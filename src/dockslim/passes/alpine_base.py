@@ -39,8 +39,10 @@ class _Switch:
     edits: list[Edit]
     saving: str
 
-    def finding(self, pass_id: str, df: Dockerfile, switched: set[int]) -> Finding:
-        warnings = self.warnings + _copy_from_warnings(df, switched) + self.general
+    def finding(self, pass_id: str, crossings: dict[int, list[str]]) -> Finding:
+        """``crossings``: per stage, the `COPY --from` warnings that involve it (_copy_from_warnings)."""
+        own = dict.fromkeys(w for st in self.stages for w in crossings.get(st.index, ()))
+        warnings = self.warnings + list(own) + self.general
         message = self.message + ". Check: " + "; ".join(warnings)
         # The translation reads the whole stage: claim it, so that other passes' fixes in these
         # stages land first and the translation is recomputed on their result.
@@ -152,8 +154,9 @@ class AlpineBase(Pass):
                 continue
             outcomes.extend(self._unit(ctx, df, group, children, env, arg_decls, var))
         switched = {s.index for o in outcomes if isinstance(o, _Switch) for s in o.stages}
+        crossings = _copy_from_warnings(df, switched)  # once: a file has thousands of stages
         for o in outcomes:
-            yield o if isinstance(o, Finding) else o.finding(self.id, df, switched)
+            yield o if isinstance(o, Finding) else o.finding(self.id, crossings)
 
     # ------------------------------------------------------------------ one unit of stages
 
@@ -191,14 +194,13 @@ class AlpineBase(Pass):
             return
         mapped: set[str] = set()
         unmapped: set[str] = set()
-        warnings: list[str] = []
+        seen: dict[str, None] = {}  # each warning once, in order (a lineage has many stages)
         for plan in plans:
             edits.extend(plan.edits)
             mapped |= plan.mapped
             unmapped |= plan.unmapped
-            for w in plan.warnings + plan.since_warnings:
-                if w not in warnings:
-                    warnings.append(w)
+            seen.update(dict.fromkeys(plan.warnings + plan.since_warnings))
+        warnings = list(seen)
         where = "stage" + ("s " if len(stages) > 1 else " ") + ", ".join(
             f"`{s.name}`" if s.name else f"#{s.index + 1}" for s in stages)
         message = f"switch {where} from `{expanded}` to `{new_ref}`"
@@ -227,9 +229,11 @@ def _candidate(ref: ImageRef) -> bool:
     return ref.name in d.families or ref.name in d.os_images or ref.name in d.no_alpine
 
 
-def _copy_from_warnings(df: Dockerfile, names: set[int]) -> list[str]:
+def _copy_from_warnings(df: Dockerfile, names: set[int]) -> dict[int, list[str]]:
+    """Per stage, the warnings for each `COPY --from` between it and another stage when exactly
+    one of the two is switched (``names``: the switched stages)."""
     by_name = {(s.name or "").lower(): s.index for s in df.stages() if s.name}
-    out = []
+    out: dict[int, list[str]] = {}
     for s in df.stages():
         for ins in s.instructions:
             if ins.cmd != "COPY":
@@ -243,8 +247,10 @@ def _copy_from_warnings(df: Dockerfile, names: set[int]) -> list[str]:
             if src is None:
                 continue
             if (src in names) != (s.index in names):
-                out.append(f"COPY --from={flag.value} on line {ins.start_line} crosses glibc/musl: native "
+                warning = (f"COPY --from={flag.value} on line {ins.start_line} crosses glibc/musl: native "
                            "binaries and compiled modules built on one do not load on the other")
+                out.setdefault(src, []).append(warning)
+                out.setdefault(s.index, []).append(warning)
     return out
 
 

@@ -141,7 +141,7 @@ def translate_stage(ctx: Context, df: Dockerfile, stage: Stage, mapping: TagMapp
             r.wrap_phpize = False
     # Map every installed package.
     allow = ctx.options.allow_unmapped
-    missing: list[str] = []
+    missing: dict[str, None] = {}  # in order, each once
     if ref.name == "php":
         pk = dict(pk)
         pk["$PHPIZE_DEPS"] = PackageEntry("$PHPIZE_DEPS", ("$PHPIZE_DEPS",), "docker-library/php")
@@ -151,8 +151,8 @@ def translate_stage(ctx: Context, df: Dockerfile, stage: Stage, mapping: TagMapp
             if entry is None:
                 if allow:
                     plan.unmapped.add(name)
-                elif name not in missing:
-                    missing.append(name)
+                else:
+                    missing[name] = None
                 continue
             plan.mapped.add(name)
             plan.alpine_packages.update(entry.alpine)
@@ -347,8 +347,11 @@ def _edit_run(run: _Run, plan: _StagePlan) -> None:
     for (ws, we), text in run.words.items():
         fs, fe = smap.to_file_span(base + ws, base + we)
         plan.edits.append(Edit(fs, fe, text))
+    by_start: dict[int, Command] = {}
+    for c in script.commands:
+        by_start.setdefault(c.start, c)  # the first command at each start, as a scan finds it
     for start, text in run.replace.items():
-        c = next(c for c in script.commands if c.start == start)
+        c = by_start[start]
         if text == "":
             i = _top_index(script, c)
             if i is not None:

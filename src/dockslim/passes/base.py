@@ -43,21 +43,24 @@ class Fix:
     # and this one is recomputed on the result next round.
     claims: tuple[tuple[int, int], ...] = ()
 
-    def _spans(self) -> list[tuple[int, int]]:
+    def spans(self) -> list[tuple[int, int]]:
+        """What this fix touches: its edits' spans and its claims."""
         return [(e.start, e.end) for e in self.edits] + list(self.claims)
 
     def overlaps(self, other: Fix) -> bool:
-        for a0, a1 in self._spans():
-            for b0, b1 in other._spans():
-                if a0 < b1 and b0 < a1:
-                    return True
-                if a0 == a1 == b0 == b1:  # two insertions at one point
-                    return True
-                # An insertion at either end of another edit's span would be glued to text that
-                # its pass did not see (e.g. `&& cleanup` after a body another pass just wrapped).
-                if a0 == a1 and b0 <= a0 <= b1 or b0 == b1 and a0 <= b0 <= a1:
-                    return True
-        return False
+        theirs = other.spans()
+        return any(spans_conflict(a0, a1, b0, b1) for a0, a1 in self.spans() for b0, b1 in theirs)
+
+
+def spans_conflict(a0: int, a1: int, b0: int, b1: int) -> bool:
+    """Whether two fixes touching ``[a0, a1)`` and ``[b0, b1)`` may not apply in one round."""
+    if a0 < b1 and b0 < a1:
+        return True
+    if a0 == a1 == b0 == b1:  # two insertions at one point
+        return True
+    # An insertion at either end of another edit's span would be glued to text that
+    # its pass did not see (e.g. `&& cleanup` after a body another pass just wrapped).
+    return a0 == a1 and b0 <= a0 <= b1 or b0 == b1 and a0 <= b0 <= a1
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Options:
     explicit: frozenset[str] = frozenset()  # pass ids the user selected by name (flag or config)
     # exec-form: a CMD/ENTRYPOINT that needs a shell becomes ["/bin/sh", "-c", "..."] (exec-form-wrap)
     exec_form_wrap: bool = False
+    time_budget: float | None = None  # seconds per file (engine, not passes); None: no limit
 
 
 @dataclass(frozen=True)

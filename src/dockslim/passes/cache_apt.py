@@ -19,6 +19,7 @@ from .cache_runs import Run, copied, mounted
 from .textutil import file_end, file_start
 
 _CLEANUP = LISTS.cleanup or ""
+_LISTED = 10  # a message names at most this many other RUNs ("and N more"): its size stays bounded
 
 if TYPE_CHECKING:
     from .cache_cleanup import Checker
@@ -34,24 +35,41 @@ class AptCleanup:
     def __init__(self, checker: Checker) -> None:
         self.c = checker
 
-    def check(self, runs: list[Run], before: list[Run], descendants: list[Run],
+    def check(self, runs: list[Run], inherited: Run | None, descendant_blocked: bool,
               copied_paths: list[str]) -> Iterator[Finding]:
-        seen_update = any(r.apt_updates or r.hidden_update for r in before)
+        """``inherited``: the last RUN of the ancestor stages that refreshed apt's lists;
+        ``descendant_blocked``: a RUN of a stage built FROM this one needs its lists and cannot
+        be given its own `apt-get update` (:meth:`blocked`)."""
+        # Forward and backward passes over the stage's RUNs, keeping what each RUN needs to know
+        # about the others (a long file has thousands of RUNs: no scan per RUN).
+        update_source = inherited
+        seen_update = update_source is not None
         plans: dict[int, str] = {}  # index -> "insert" | "blocked"
+        source_of: dict[int, Run | None] = {}  # index -> the RUN whose `apt-get update` it repeats
         apt_touched = False
+        sources_changed = False  # apt's sources edited since the stage's last update
         for i, run in enumerate(runs):
             if self._needs_outside_lists(run) and (seen_update or apt_touched):
-                plans[i] = "insert" if self._can_insert(run, runs[:i]) else "blocked"
+                plans[i] = "insert" if self._can_insert(run, sources_changed) else "blocked"
+                source_of[i] = update_source
             if run.apt_updates or run.hidden_update:
                 seen_update = True
+                update_source = run
+                sources_changed = False
+            else:
+                sources_changed = sources_changed or self._touches_apt_sources(run)
             apt_touched = apt_touched or bool(run.apt_updates)
-        # One pass from the end (a long file has thousands of RUNs: no quadratic scan).
-        descendant_blocked = any(self._needs_outside_lists(d) and not self._can_insert(d, []) for d in descendants)
         later_blocked = [descendant_blocked] * len(runs)
-        blocked_after = descendant_blocked
+        later_inserts: list[tuple[int, list[int]]] = [(0, [])] * len(runs)  # (how many, the first few)
+        needs_later = [False] * len(runs)  # a later RUN of the stage installs with outside lists
+        inserts_after: tuple[int, list[int]] = (0, [])
+        blocked_after, needs_after = descendant_blocked, False
         for i in range(len(runs) - 1, -1, -1):
-            later_blocked[i] = blocked_after
+            later_blocked[i], later_inserts[i], needs_later[i] = blocked_after, inserts_after, needs_after
             blocked_after = blocked_after or plans.get(i) == "blocked"
+            if plans.get(i) == "insert":
+                inserts_after = (inserts_after[0] + 1, [i, *inserts_after[1][:_LISTED - 1]])
+            needs_after = needs_after or self._needs_outside_lists(runs[i])
         for i, run in enumerate(runs):
             if run.why_not is not None:
                 if run.apt_updates or run.apt_needs:
@@ -66,7 +84,7 @@ class AptCleanup:
             if (any(c.start > last_update for c in run.apt_cleans) and (updates or inserted)) \
                     or mounted(run, LISTS):
                 if inserted and not later_blocked[i]:
-                    yield from self._apt_insert(run, before + runs[:i], cleanup=False)
+                    yield from self._apt_insert(run, source_of[i], cleanup=False)
                 continue
             if later_blocked[i]:
                 yield self.c.finding(
@@ -78,9 +96,9 @@ class AptCleanup:
                                      note=True, tool="apt-get")
                 continue
             if inserted:
-                yield from self._apt_insert(run, before + runs[:i], cleanup=True)
+                yield from self._apt_insert(run, source_of[i], cleanup=True)
                 continue
-            if self._update_only(run) and any(plans.get(j) == "insert" for j in range(i + 1, len(runs))):
+            if self._update_only(run) and later_inserts[i][0]:
                 yield Finding(
                     self.c.id, "apt-get: this RUN only downloads the package lists, which then ship in "
                     "its layer; the later RUNs that install now run their own `apt-get update` and "
@@ -88,8 +106,7 @@ class AptCleanup:
                     run.ins.keyword_start, run.ins.end,
                     Fix((Edit(run.ins.start, run.ins.end, ""),), Safety.SAFE), saving=LISTS.weight)
                 continue
-            if self.c.mount_style and self.c.ctx.options.unsafe_fixes \
-                    and not any(self._needs_outside_lists(r) for r in runs[i + 1:]):
+            if self.c.mount_style and self.c.ctx.options.unsafe_fixes and not needs_later[i]:
                 edits = self.c.mount_edits(run, list(LISTS.mount), ",sharing=locked")
                 if edits is not None:
                     start = file_start(run.ins, run.script.statements[0].start)  # type: ignore[union-attr]
@@ -98,11 +115,12 @@ class AptCleanup:
                                          "(unsafe: removes docker-clean from the image and keeps "
                                          "/var/lib/apt out of it)", edits, Safety.UNSAFE, tool="apt-get")
                     continue
-            later = [j for j in range(i + 1, len(runs)) if plans.get(j) == "insert"]
+            count, later = later_inserts[i]
             why = "the lists downloaded by `apt-get update` ship in this layer; remove them in the same RUN"
             if later:
+                more = count - len(later)
                 why += ("; the later RUN on line " + ", ".join(str(runs[j].ins.start_line) for j in later)
-                        + " gets its own `apt-get update`")
+                        + (f" and {more} more" if more else "") + " gets its own `apt-get update`")
             if run.append_hazard:
                 yield self.c.finding(run, LISTS, f"left alone: {run.append_hazard}", None, note=True,
                                      tool="apt-get")
@@ -125,7 +143,14 @@ class AptCleanup:
                 return k, st, first
         return None
 
-    def _can_insert(self, run: Run, earlier: list[Run]) -> bool:
+    def blocked(self, run: Run) -> bool:
+        """The RUN installs with lists an earlier stage downloaded and cannot get its own."""
+        return self._needs_outside_lists(run) and not self._can_insert(run, False)
+
+    def _can_insert(self, run: Run, sources_changed: bool) -> bool:
+        """Whether ``run`` can be given its own `apt-get update`; ``sources_changed``: apt's
+        sources were edited since the lists were downloaded (a fresh index could install other
+        packages)."""
         if run.why_not is not None or run.script is None or mounted(run, LISTS):
             return False
         found = self._first_need_statement(run)
@@ -136,12 +161,7 @@ class AptCleanup:
             return False
         if "negated" in cmd.context or st.separator == "&":
             return False
-        # Sources changed since the lists were downloaded: a fresh index could install other packages.
-        last_update = max((j for j, r in enumerate(earlier) if r.apt_updates or r.hidden_update), default=-1)
-        for r in earlier[last_update + 1:]:
-            if r.hidden_update or self._touches_apt_sources(r):
-                return False
-        return True
+        return not sources_changed
 
     def _touches_apt_sources(self, run: Run) -> bool:
         if run.script is None:
@@ -154,20 +174,18 @@ class AptCleanup:
                 return True
         return False
 
-    def _apt_insert(self, run: Run, earlier: list[Run], cleanup: bool) -> Iterator[Finding]:
+    def _apt_insert(self, run: Run, source: Run | None, cleanup: bool) -> Iterator[Finding]:
+        """Give ``run`` its own `apt-get update`: the one ``source`` (the last earlier RUN that
+        refreshed the lists) ran."""
         found = self._first_need_statement(run)
         assert found is not None and run.script is not None
         _, st, cmd = found
         at = file_start(run.ins, st.start)
         # The same update the lists came from (its options included), so the same index is read.
         update = "apt-get update" if cmd.basename != "apt" else "apt update"
-        for r in reversed(earlier):
-            if r.apt_updates and r.script is not None:
-                last = r.apt_updates[-1]
-                update = r.script.text[last.start:last.end]
-                break
-            if r.hidden_update:
-                break
+        if source is not None and source.apt_updates and source.script is not None:
+            last = source.apt_updates[-1]
+            update = source.script.text[last.start:last.end]
         edits = [Edit(at, at, f"{update} && ")]
         what = ("installs with package lists an earlier RUN downloaded, so that RUN cannot remove them; "
                 "it now runs its own `apt-get update`")

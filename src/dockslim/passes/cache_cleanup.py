@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from functools import partial
 
 from ..managers import APT, APTITUDE, Cache
 from ..managers.apk import INDEX as APK_INDEX
@@ -10,6 +11,7 @@ from ..syntax import Dockerfile, Instruction, Stage
 from .base import Context, Edit, Finding, Fix, Pass, Safety
 from .cache_apt import AptCleanup, apt_subcommand
 from .cache_runs import (
+    Below,
     Later,
     Run,
     cleaned_after,
@@ -132,6 +134,7 @@ class Checker:
         self.indent = continuation_indent(self.df)
         self.syntax_pending = self.mount_style and self.df.directive("syntax") is None
         self.apt = AptCleanup(self)
+        self.berry: dict[int, bool] = {}  # stage index -> _yarn_berry
 
     # ---------------------------------------------------------------- driver
 
@@ -164,30 +167,22 @@ class Checker:
             runs_of[s.index], env_end[s.index], root_end[s.index] = runs, env, root
         copied_out = self._copied_out(stages, names)
         last = len(stages) - 1
+        children: dict[int, list[int]] = {}
+        for child in sorted(parent):
+            children.setdefault(parent[child], []).append(child)
+        below = Below(children, runs_of)
+        inherited: dict[int, Run | None] = {}  # stage -> the last RUN of its ancestors to refresh apt's lists
         for s in stages:
-            chain_before = self._ancestor_runs(s.index, parent, runs_of)
-            descendants = [r for d in stages if d.index != s.index and self._descends(d.index, s.index, parent)
-                           for r in runs_of[d.index]]
-            yield from self.apt.check(runs_of[s.index], chain_before, descendants, copied_out.get(s.index, []))
+            up = parent.get(s.index)
+            inherited[s.index] = None if up is None else next(
+                (r for r in reversed(runs_of[up]) if r.apt_updates or r.hidden_update), inherited[up])
+        for s in stages:
+            yield from self.apt.check(runs_of[s.index], inherited[s.index], below.any(s.index, self.apt.blocked),
+                                      copied_out.get(s.index, []))
+            memo: dict = {}  # answers about the stage's later RUNs, shared by its RUNs
             for i, run in enumerate(runs_of[s.index]):
-                later = Later(runs_of[s.index], i + 1, descendants)
+                later = Later(runs_of[s.index], i + 1, partial(below.any, s.index), memo)
                 yield from self._others(s, run, later, copied_out.get(s.index, []), s.index == last)
-
-    @staticmethod
-    def _descends(child: int, ancestor: int, parent: dict[int, int]) -> bool:
-        while child in parent:
-            child = parent[child]
-            if child == ancestor:
-                return True
-        return False
-
-    @staticmethod
-    def _ancestor_runs(index: int, parent: dict[int, int], runs_of: dict[int, list[Run]]) -> list[Run]:
-        chain: list[Run] = []
-        while index in parent:
-            index = parent[index]
-            chain = runs_of[index] + chain
-        return chain
 
     def _copied_out(self, stages: tuple[Stage, ...], names: dict[str, int]) -> dict[int, list[str]]:
         """Per stage, the source paths other stages COPY --from it."""
@@ -356,6 +351,12 @@ class Checker:
         return cleanup_uses(stage, run, later, final, self.mount_style, lambda: self._yarn_berry(stage))
 
     def _yarn_berry(self, stage: Stage) -> bool:
+        known = self.berry.get(stage.index)
+        if known is None:  # asked for every RUN that runs yarn: read the stage once
+            known = self.berry[stage.index] = self._reads_yarn_berry(stage)
+        return known
+
+    def _reads_yarn_berry(self, stage: Stage) -> bool:
         for ins in stage.instructions:
             script = run_script(ins) if ins.cmd == "RUN" else None
             if script is not None and (script.commands_named("corepack")
@@ -398,17 +399,20 @@ class Checker:
             cmd = st.commands[0] if len(st.commands) == 1 and st.kind == "command" else None
             if cmd is None or apk_subcommand(cmd) != "update":
                 return
-        for r in later:
-            if r.script is None or r.script.opaque:
-                if r.script is None and r.ins.is_json and any("apk" in v for v in r.ins.value):
-                    return
-                continue
-            for c in r.script.commands_named("apk"):
-                if apk_subcommand(c) not in ("add", "upgrade", "del", "update"):
-                    return
+        if later.any(_apk_needs_index):
+            return
         yield Finding(self.id, "apk: this RUN only downloads the package index, which then ships in its "
                       "layer; `apk add` fetches the index itself (with `--no-cache`, keeping none), so it is "
                       f"removed ({APK_INDEX.what}, typically {APK_INDEX.weight})",
                       run.ins.keyword_start, run.ins.end,
                       Fix((Edit(run.ins.start, run.ins.end, ""),), Safety.SAFE), saving=APK_INDEX.weight)
 
+
+
+def _apk_needs_index(r: Run) -> bool:
+    """A later RUN whose apk call would read the index an `apk update` RUN left (not one that
+    fetches its own: add, upgrade, del, update)."""
+    if r.script is None or r.script.opaque:
+        return r.script is None and r.ins.is_json and any("apk" in v for v in r.ins.value)
+    return any(apk_subcommand(c) not in ("add", "upgrade", "del", "update")
+               for c in r.script.commands_named("apk"))

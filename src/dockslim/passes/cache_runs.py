@@ -7,7 +7,8 @@ turned off by the environment, cleaned after its last use, copied out by another
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 
 from .._records import dataclass, field
 from ..managers import Cache
@@ -31,6 +32,9 @@ class Run:
     apt_cleans: list[Command] = field(default_factory=list)
     hidden_update: bool = False  # add-apt-repository & co. refresh the lists themselves
     append_hazard: str | None = None  # why `&& cleanup` may not be appended to its body
+    # cache key -> (starts of its commands, running maximum; the cache's variables after each
+    # prefix of them): built once, so that env_off at every command of a long RUN stays linear
+    env_timelines: dict[str, tuple[list[int], list[dict[str, str]]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,17 +48,54 @@ class Use:
     tool: str = ""
 
 
+class Below:
+    """Questions about the RUNs of the stages built FROM a stage (directly or not), each stage's
+    answer computed once from its children's (a chain of stages is not walked per stage)."""
+
+    def __init__(self, children: dict[int, list[int]], runs_of: dict[int, list[Run]]):
+        self.children, self.runs_of = children, runs_of
+        self.subtree: dict[tuple[Callable[[Run], bool], int], bool] = {}
+
+    def any(self, index: int, question: Callable[[Run], bool]) -> bool:
+        """Whether ``question`` holds for a RUN of a stage built FROM stage ``index``."""
+        return any(self._within(child, question) for child in self.children.get(index, ()))
+
+    def _within(self, index: int, question: Callable[[Run], bool]) -> bool:
+        if (question, index) not in self.subtree:
+            # Deepest first: each stage's answer is known before its parent asks (no recursion).
+            order, todo = [], [index]
+            while todo:
+                k = todo.pop()
+                order.append(k)
+                todo.extend(c for c in self.children.get(k, ()) if (question, c) not in self.subtree)
+            for k in reversed(order):
+                self.subtree[(question, k)] = any(question(r) for r in self.runs_of[k]) or any(
+                    self.subtree[(question, c)] for c in self.children.get(k, ()))
+        return self.subtree[(question, index)]
+
+
 class Later:
-    """The RUNs after one RUN (the rest of its stage, then its descendants'), iterable any number
-    of times, without copying them for every RUN (a long file has thousands of RUNs)."""
+    """The RUNs after one RUN: the rest of its stage, then those of the stages built FROM it.
 
-    def __init__(self, runs: list[Run], start: int, descendants: list[Run]):
-        self.runs, self.start, self.descendants = runs, start, descendants
+    :meth:`any` answers a question about all of them from a table the stage's RUNs share
+    (``memo``), built once from the end: asking it for every RUN costs one pass, not one each."""
 
-    def __iter__(self) -> Iterator[Run]:
-        for i in range(self.start, len(self.runs)):
-            yield self.runs[i]
-        yield from self.descendants
+    def __init__(self, runs: list[Run], start: int, below: Callable[[Callable[[Run], bool]], bool],
+                 memo: dict[Callable[[Run], bool], list[bool]] | None = None):
+        self.runs, self.start, self.below = runs, start, below
+        self.memo = {} if memo is None else memo
+
+    def any(self, question: Callable[[Run], bool]) -> bool:
+        """``any(question(r) for r in the later RUNs)``; ``question`` must be the same object each
+        time it is asked (a module-level function or a bound method)."""
+        table = self.memo.get(question)
+        if table is None:
+            table = [False] * (len(self.runs) + 1)
+            table[-1] = self.below(question)
+            for i in range(len(self.runs) - 1, -1, -1):
+                table[i] = table[i + 1] or question(self.runs[i])
+            self.memo[question] = table
+        return table[self.start]
 
 
 def home(run: Run) -> str | None:
@@ -121,16 +162,10 @@ def mounted(run: Run, cache: Cache) -> bool:
 
 def env_off(run: Run, cache: Cache, cmd: Command) -> bool:
     """The environment of ``cmd`` (ENV, exports before it, its own assignments) turns the cache off."""
-    values = dict(run.env)
-    assert run.script is not None
-    for other in run.script.commands:
-        if other.start > cmd.start:
-            break
-        if other.basename == "export" or other is cmd or not other.argv:
-            for word in (other.argv[1:] if other.argv else ()) + other.assignments:
-                if word.value and "=" in word.value:
-                    k, v = word.value.split("=", 1)
-                    values[k] = v
+    starts, after = _env_timeline(run, cache)
+    values = dict(after[bisect_right(starts, cmd.start)])  # every command up to cmd, in order
+    if not (cmd.basename == "export" or not cmd.argv):
+        _assign(values, cmd, cache.env_off)
     for name in cache.env_off:
         value = values.get(name)
         if value is None or value == "":
@@ -138,6 +173,43 @@ def env_off(run: Run, cache: Cache, cmd: Command) -> bool:
         if name in ENV_OFF_ANY_VALUE or value.lower() in _TRUTHY:
             return True
     return False
+
+
+def _env_timeline(run: Run, cache: Cache) -> tuple[list[int], list[dict[str, str]]]:
+    """The starts of the RUN's commands (running maximum: the first larger one is where a scan
+    in order stops) and the cache's variables after each prefix of them (``after[k]``: once the
+    first k commands ran)."""
+    key = repr(cache.env_off)
+    known = run.env_timelines.get(key)
+    if known is None:
+        assert run.script is not None
+        names = cache.env_off
+        values = {k: v for k, v in run.env.items() if k in names}
+        starts: list[int] = []
+        after = [values]
+        for other in run.script.commands:
+            starts.append(max(other.start, starts[-1]) if starts else other.start)
+            if other.basename == "export" or not other.argv:
+                values = dict(values)
+                _assign(values, other, names)
+            after.append(values)
+        known = run.env_timelines[key] = (starts, after)
+    return known
+
+
+def _assign(values: dict[str, str], cmd: Command, names: Sequence[str]) -> None:
+    """Record the `NAME=value` words of ``cmd`` (its arguments and prefix assignments) among
+    ``names`` into ``values``."""
+    for word in (cmd.argv[1:] if cmd.argv else ()) + cmd.assignments:
+        if word.value and "=" in word.value:
+            k, v = word.value.split("=", 1)
+            if k in names:
+                values[k] = v
+
+
+def may_run_go(r: Run) -> bool:
+    """A later RUN that may use go's caches."""
+    return r.script is None or bool(r.script.commands_named("go"))
 
 
 def cleaned_after(run: Run, position: int, cache: Cache, is_cleanup: Callable[[Command], bool]) -> bool:

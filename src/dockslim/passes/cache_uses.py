@@ -35,7 +35,7 @@ from ..managers import python as py
 from ..managers.other import CONDA_ENV_FILLS
 from ..syntax import Stage
 from ..syntax.shell import Command, Script
-from .cache_runs import Run, Use, image_name, plain_path, removes
+from .cache_runs import Later, Run, Use, image_name, may_run_go, plain_path, removes
 
 # (cache, uses, cleanup command or "note: why not" or None, is this command its cleanup?)
 CleanupUses = tuple[Cache, list[Use], "str | None", Callable[[Command], bool]]
@@ -127,7 +127,7 @@ def is_yarn_berry_command(cmd: Command) -> bool:
     return inv is not None and inv.is_cmd("set", "version")
 
 
-def cleanup_uses(stage: Stage, run: Run, later: Iterable[Run], final: bool, mount_style: bool,
+def cleanup_uses(stage: Stage, run: Run, later: Later, final: bool, mount_style: bool,
                  yarn_berry: Callable[[], bool]) -> Iterator[CleanupUses]:
     script = run.script
     assert script is not None
@@ -205,9 +205,9 @@ def cleanup_uses(stage: Stage, run: Run, later: Iterable[Run], final: bool, moun
     go = _uses(script, GO, keep=go_fills)
     go_cleanup: str | None = go_cache.cleanup
     if go and not mount_style:
-        later_go = any(r.script is None or r.script.commands_named("go") for r in later)
-        runs_go = any(ins.cmd in ("CMD", "ENTRYPOINT") and any("go" in v.split() for v in ins.value)
-                      for ins in stage.instructions)
-        if not final or later_go or runs_go:
+        # In this order: the stage is read at most once per stage (only its last go RUN asks).
+        if not final or later.any(may_run_go) or any(
+                ins.cmd in ("CMD", "ENTRYPOINT") and any("go" in v.split() for v in ins.value)
+                for ins in stage.instructions):
             go_cleanup = None  # the caches feed a later build step (or never reach the image)
     yield (go_cache, go, go_cleanup, _cleaner(go_cache))

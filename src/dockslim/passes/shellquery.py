@@ -29,25 +29,44 @@ def parse_body(body: str) -> Script:
 
 
 def run_script(ins: Instruction) -> Script | None:
-    """The parsed shell body of a shell-form RUN (None for exec form, heredocs, other keywords)."""
+    """The parsed shell body of a shell-form RUN (None for exec form, heredocs, other keywords).
+
+    Kept on the (immutable) instruction: every pass asks for every RUN, and a long file has more
+    bodies than the cache of :func:`_parse` holds (that cache serves the fixer's next round)."""
+    known = ins.__dict__.get("_script", _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known
     target = ins.effective
-    if target.cmd != "RUN" or target.is_json or target.heredocs:
-        return None
-    return _parse(target.args)
+    script = None if target.cmd != "RUN" or target.is_json or target.heredocs else _parse(target.args)
+    ins.__dict__["_script"] = script
+    return script
+
+
+_UNKNOWN = object()
+
+
+def carry_over(previous: Dockerfile, current: Dockerfile) -> None:
+    """Give ``current``'s RUNs the shell models ``previous`` already built for the same bodies.
+
+    The fixer re-parses the whole file after each round; most RUNs are unchanged, and parsing
+    their shell again would cost as much as the first time (a long file has more bodies than the
+    cache of :func:`_parse` holds)."""
+    known: dict[str, Script] = {}
+    for ins in previous.instructions:
+        script = ins.__dict__.get("_script")
+        if isinstance(script, Script):
+            known[ins.effective.args] = script
+    if not known:
+        return
+    for ins in current.instructions:
+        target = ins.effective
+        if target.cmd == "RUN" and not target.is_json and not target.heredocs and target.args in known:
+            ins.__dict__["_script"] = known[target.args]
 
 
 def stage_items(df: Dockerfile, stage: Stage) -> Iterator[Item]:
     """The stage's items after its FROM, trivia included, up to the next FROM."""
-    started = False
-    for item in df.items:
-        if item is stage.from_:
-            started = True
-            continue
-        if not started:
-            continue
-        if isinstance(item, Instruction) and item.cmd == "FROM":
-            return
-        yield item
+    return iter(df.stage_items(stage))
 
 
 def unreadable_reason(script: Script | None) -> str | None:
@@ -59,7 +78,7 @@ def unreadable_reason(script: Script | None) -> str | None:
     if not script.statements:
         return "its body is empty"
     if script.has_background_job:
-        return "it runs a command in the background (&)"
+        return "it runs a command in the background (&), which may still run when the body ends"
     return None
 
 
@@ -87,19 +106,59 @@ def shell_errexit(ins: Instruction) -> bool:
     return False
 
 
+def errexit_at_end(script: Script, shell_errexit: bool = False) -> bool:
+    """`set -e` is certainly in force when the main shell reaches the body's last and-or list.
+
+    In force from the SHELL (``shell_errexit``) or from a ``set -e`` / ``set -o errexit`` that
+    leads a top-level and-or list (so it ran whenever the shell got past it: `false && set -e`
+    may not have), and not switched off by a later ``set +e`` / ``set +o errexit`` in the main
+    shell (anywhere: a conditional one may have run).
+    """
+    on = shell_errexit
+    # The first command of each top-level and-or list (in a `{ }` group or not) runs whenever
+    # the shell gets there.
+    leaders = {id(lst[0].commands[0]) for lst in script.and_or_lists()
+               if lst[0].commands and lst[0].kind in ("command", "group")}
+    for cmd in script.commands_named("set"):
+        if cmd.context & _SCOPED:
+            continue
+        words = [w.value for w in cmd.argv[1:]]
+        if any(w is None for w in words):
+            return False
+        if _switches_errexit(words, "+"):
+            on = False
+        elif _switches_errexit(words, "-") and id(cmd) in leaders and cmd.context <= {"group"}:
+            on = True
+    return on
+
+
+def _switches_errexit(words: list[str | None], sign: str) -> bool:
+    for i, word in enumerate(words):
+        if word is None or word == "--":
+            return False
+        if word == sign + "o" and i + 1 < len(words) and words[i + 1] == "errexit":
+            return True
+        if word.startswith(sign) and not word.startswith(sign * 2) and "e" in word[1:] \
+                and word != sign + "o":
+            return True
+    return False
+
+
 def and_append_hazard(script: Script, errexit: bool) -> str | None:
     """Why appending `&& cmd` to this body could change what it does, or None.
 
-    POSIX shells ignore `set -e` in every command of an AND-OR list but the last, and inside
-    compound commands run there. So when errexit is in force, a body ending in a compound command
-    (`{ ...; }`, `( ... )`, `if`, `for`, `while`, `case`) would stop failing at its first error.
+    POSIX shells ignore `set -e` in every command of an AND-OR list but the last, and in
+    everything run there: a compound command, a subshell, a pipeline stage that is one, a
+    function called there. So when errexit is in force anywhere, the body's last statement must
+    hold none of those (:attr:`Script.end_is_errexit_transparent`).
     """
     if not script.statements:
         return None
-    if script.statements[-1].kind in ("subshell", "group", "compound") and (
+    if not script.end_is_errexit_transparent and (
         errexit or enables_errexit(script, anywhere=True)
     ):
-        return "it ends in a compound command that relies on `set -e`, which `&&` would switch off"
+        return ("it ends in a command that runs others under `set -e` (a compound command, a "
+                "subshell, a function), which `&&` would switch off in them")
     return None
 
 
@@ -134,15 +193,36 @@ def cleanup_order(script: Script) -> tuple[tuple[str, str, str, bool, bool], ...
     return tuple(out)
 
 
-def order_violations(bodies: list[tuple[tuple[str, str, str, bool, bool], ...]]) -> set[str]:
-    """The hadolint order rules that one RUN made of ``bodies`` (in order) would break."""
-    first: dict[tuple[str, str], str] = {}
-    install: dict[tuple[str, str], bool] = {}
-    clean: dict[tuple[str, str], bool] = {}
-    for summary in bodies:
+class OrderFold:
+    """:func:`cleanup_order` summaries of consecutive bodies folded one by one, so that a long run
+    of RUNs is read once, not once per RUN that joins it."""
+
+    def __init__(self) -> None:
+        self.first: dict[tuple[str, str], str] = {}
+        self.install: dict[tuple[str, str], bool] = {}
+        self.clean: dict[tuple[str, str], bool] = {}
+
+    def add(self, summary: tuple[tuple[str, str, str, bool, bool], ...]) -> None:
         for rule, name, event, has_install, has_clean in summary:
+            key = (rule, name)
+            self.first.setdefault(key, event)
+            self.install[key] = self.install.get(key, False) or has_install
+            self.clean[key] = self.clean.get(key, False) or has_clean
+
+    def violations(self, then: tuple[tuple[str, str, str, bool, bool], ...] = ()) -> set[str]:
+        """The hadolint order rules that one RUN made of the folded bodies and then ``then`` breaks."""
+        first, install, clean = dict(self.first), dict(self.install), dict(self.clean)
+        for rule, name, event, has_install, has_clean in then:
             key = (rule, name)
             first.setdefault(key, event)
             install[key] = install.get(key, False) or has_install
             clean[key] = clean.get(key, False) or has_clean
-    return {key[0] for key, has in install.items() if has and (not clean[key] or first[key] == "clean")}
+        return {key[0] for key, has in install.items() if has and (not clean[key] or first[key] == "clean")}
+
+
+def order_violations(bodies: list[tuple[tuple[str, str, str, bool, bool], ...]]) -> set[str]:
+    """The hadolint order rules that one RUN made of ``bodies`` (in order) would break."""
+    fold = OrderFold()
+    for summary in bodies:
+        fold.add(summary)
+    return fold.violations()

@@ -46,7 +46,9 @@ class SourceMap:
         segs = self.segments
         if not segs:
             raise ValueError("empty source map")
-        starts = [s.logical_start for s in segs]
+        starts = self.__dict__.get("_starts")  # a RUN of 10,000 lines has 10,000 segments: list them once
+        if starts is None:
+            starts = self.__dict__["_starts"] = [s.logical_start for s in segs]
         i = max(bisect_right(starts, logical) - 1, 0)
         seg = segs[i]
         if logical > seg.logical_start + seg.length and i + 1 < len(segs):
@@ -229,8 +231,12 @@ class Dockerfile:
     @property
     def newline(self) -> str:
         """The file's dominant line ending, used for text that passes insert."""
-        crlf = self.source.count("\r\n")
-        return "\r\n" if crlf and crlf * 2 >= self.source.count("\n") else "\n"
+        cached = self.__dict__.get("_newline")  # asked once per edit: count the file once
+        if cached is None:
+            crlf = self.source.count("\r\n")
+            cached = "\r\n" if crlf and crlf * 2 >= self.source.count("\n") else "\n"
+            self.__dict__["_newline"] = cached
+        return cached
 
     def directive(self, name: str) -> Directive | None:
         for d in self.directives:
@@ -249,6 +255,26 @@ class Dockerfile:
         return tuple(out)
 
     def stages(self) -> tuple[Stage, ...]:
+        cached = self.__dict__.get("_stages")  # asked by every pass (and per stage): build once
+        if cached is None:
+            cached = self.__dict__["_stages"] = self._build_stages()
+        return cached
+
+    def stage_items(self, stage: Stage) -> tuple[Item, ...]:
+        """The stage's items after its FROM, trivia included, up to the next FROM."""
+        by_from: dict[int, tuple[Item, ...]] | None = self.__dict__.get("_stage_items")
+        if by_from is None:  # one walk over the file for every stage (a file has thousands)
+            lists: dict[int, list[Item]] = {}
+            current: list[Item] | None = None
+            for item in self.items:
+                if isinstance(item, Instruction) and item.cmd == "FROM":
+                    current = lists[id(item)] = []
+                elif current is not None:
+                    current.append(item)
+            by_from = self.__dict__["_stage_items"] = {k: tuple(v) for k, v in lists.items()}
+        return by_from.get(id(stage.from_), ())
+
+    def _build_stages(self) -> tuple[Stage, ...]:
         stages: list[Stage] = []
         current: Instruction | None = None
         body: list[Instruction] = []
