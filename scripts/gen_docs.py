@@ -13,7 +13,7 @@ from pathlib import Path
 import typer.main
 
 from dockslim.cli import app
-from dockslim.passes import REGISTRY
+from dockslim.passes import REGISTRY, Safety
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_PAGE = ROOT / "docs" / "reference" / "cli.md"
@@ -57,9 +57,12 @@ def cli_page() -> str:
     root = typer.main.get_command(app)
     lines = [GENERATED.format("src/dockslim/cli.py"), "# CLI reference", "",
              " ".join((root.help or "").split()), "",
-             "Global: `dockslim --version`. Every command accepts `--help`.", "",
+             "Global: `dockslim --version` (`-V`). Every command accepts `--help` (`-h`).", "",
+             "Which files a folder search finds, how paths are shown (diffs `git apply` takes), how "
+             "`--write` writes, colour, notes, `--fail-on` for pre-commit and the other decisions behind "
+             "these options: [behaviour](behaviour.md).", "",
              "Exit codes (all commands): `0` nothing to do, or `fix --write` / `fix -` / a posted review "
-             "succeeded; `1` findings, or a diff to show; `2` an error (bad option, unknown pass id, "
+             "succeeded, or `--exit-zero`; `1` findings (those `check --fail-on` counts), or a diff to show; `2` an error (bad option, unknown pass id, "
              "invalid configuration, unreadable or invalid input, a GitHub API failure); `130` interrupted (Ctrl-C). "
              "The table lives in `src/dockslim/exitcodes.py`.", "",
              "Time budget (`check`, `fix`, `github review`): each Dockerfile gets `--time-budget` seconds "
@@ -77,13 +80,23 @@ def cli_page() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def run_alone(cls) -> str:
+    """How to run one pass alone -- with `--unsafe-fixes` when its fixes are unsafe, since
+    `--select` alone then shows its findings (`check`) but applies nothing."""
+    if cls.safety is Safety.UNSAFE:
+        return (f"Run it alone with `dockslim fix --select {cls.id} --unsafe-fixes` (its fixes are unsafe: "
+                f"without `--unsafe-fixes`, `fix` applies none of them and `dockslim check --select {cls.id}` "
+                "lists them).")
+    return f"Run it alone with `dockslim fix --select {cls.id}`."
+
+
 def pass_page(cls) -> str:
     doc = cls.documentation().replace("\n## ", "\n### ")
     if doc.startswith("## "):
         doc = "#" + doc
     return (GENERATED.format(f"the docstring of {cls.__module__}.{cls.__name__}")
             + f"# `{cls.id}`\n\n{cls.summary}\n\nFix safety: **{cls.safety.value}**. "
-            f"Run it alone with `dockslim fix --select {cls.id}`.\n\n{doc}\n")
+            f"{run_alone(cls)}\n\n{doc}\n")
 
 
 def index_page() -> str:

@@ -340,7 +340,7 @@ def test_help_shows_defaults_and_argument_help_without_markup(capsys):
     # dropped the arguments' help (docs/decisions/dependencies.md).
     code, out, _ = run(["fix", "--help"], capsys)
     assert code == 0
-    assert "[default: diff]" in out and "\\[" not in out
+    assert "[default: auto]" in out and "\\[" not in out
     assert "Dockerfiles or folders to search" in out
 
 

@@ -65,7 +65,7 @@ def test_action_and_pre_commit_hooks_are_well_formed():
     assert any("dockslim github review" in s.get("run", "") for s in steps)
     assert all("shell" in s for s in steps if "run" in s)
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    assert {h["id"] for h in hooks} == {"dockslim", "dockslim-fix"}
+    assert {h["id"] for h in hooks} == {"dockslim", "dockslim-fix", "dockslim-check"}
     pattern = re.compile(hooks[0]["files"])
     for name in ("Dockerfile", "a/Dockerfile.dev", "Containerfile", "x/app.dockerfile"):
         assert pattern.search(name), name

@@ -216,3 +216,14 @@ def test_docker_check_raises_measure_error(monkeypatch, tmp_path: Path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(MeasureError):
         Docker().check()
+
+
+def test_a_failed_builds_log_tail_skips_the_deprecation_notice_and_blank_lines():
+    from dockslim.measure import log_tail
+
+    log = ["Sending build context to Docker daemon  3.072kB", "", "Step 1/6 : FROM alpine:3.18",
+           "DEPRECATED: The legacy builder is deprecated and will be removed in a future release.",
+           "            BuildKit is currently disabled; enable it by removing the DOCKER_BUILDKIT=0",
+           "            environment-variable.", "", "Get \"https://registry-1.docker.io/v2/\": no such host"]
+    assert log_tail(log) == ["Step 1/6 : FROM alpine:3.18", "Get \"https://registry-1.docker.io/v2/\": no such host"]
+    assert log_tail([f"line {i}" for i in range(20)], n=3) == ["line 17", "line 18", "line 19"]

@@ -36,6 +36,9 @@ _RUN_BODIES = [
     "echo hi > /x", "mkdir -p /a/b && chown 1000 /a", "rm -rf /var/lib/apt/lists/*", "true || false",
     "make & wait", "if [ -f /x ]; then echo y; fi", "for f in a b; do echo $f; done", "echo $HOME",
     "curl -fsSL https://example.org/x.sh | sh", "git clone https://example.org/r.git /src",
+    # issue #15: an errexit list ending in a redirect, a replaced /bin/sh, a job in a subshell
+    "set -eux && curl -fsSLo /tmp/x https://h/x && echo ok > /tmp/done", "rm /bin/sh && ln -s /bin/bash /bin/sh",
+    "(mysqld_safe &); sleep 5", "service mysql start && mysql -e 'select 1'",
 ]
 _OTHER = ["ENV A=1", "WORKDIR /app", "USER nobody", "USER root", "COPY . /app", "ADD app.tar.gz /app",
           "ARG V=1", "MAINTAINER me", "SHELL [\"/bin/bash\", \"-c\"]", "# a comment", "",

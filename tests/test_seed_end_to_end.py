@@ -57,7 +57,7 @@ def test_every_change_is_explained(seed, capsys):
 
 
 def test_the_end_of_life_python_is_not_switched_and_the_note_says_why(seed, capsys):
-    assert main(["check", "--unsafe-fixes", str(seed / "Dockerfile")]) == 1
+    assert main(["check", "--unsafe-fixes", "--show-notes", str(seed / "Dockerfile")]) == 1
     out = capsys.readouterr().out
     assert "alpine-base note" in out and "3.10, 3.11, 3.12, 3.13, 3.14" in out
 

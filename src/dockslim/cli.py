@@ -19,11 +19,14 @@ import typer
 
 from . import __version__
 from .exitcodes import ExitCode, guarded
-from .options import RunOptions, split_ids
+from .options import RunOptions, split_globs, split_ids
 from .output import FORMATS  # a constant; the renderers load on demand
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}  # -h as ruff and hadolint take it
 
 app = typer.Typer(
     name="dockslim",
+    context_settings=CONTEXT,
     help="Rewrite Dockerfiles into smaller images with fewer layers that rebuild faster, "
     "without breaking the build.",
     add_completion=False,
@@ -32,13 +35,40 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 github_app = typer.Typer(name="github", help="GitHub integration: pull-request reviews.",
-                         no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+                         no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+                         context_settings=CONTEXT)
 app.add_typer(github_app, name="github")
 
 
 def _format(value: str) -> str:
     if value not in FORMATS:
         raise typer.BadParameter(f"'{value}' is not one of {', '.join(FORMATS)}")
+    return value
+
+
+def _choice(*choices: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if value is not None and value not in choices:
+            raise typer.BadParameter(f"'{value}' is not one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
+def _ids(value: list[str] | None) -> list[str] | None:
+    try:
+        split_ids(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
+def _folder(value: str | None) -> str | None:
+    import os
+
+    if value is not None and not os.path.isdir(value):
+        raise typer.BadParameter(f"'{value}' is not a folder" if os.path.exists(value)
+                                 else f"'{value}': no such folder")
     return value
 
 
@@ -62,25 +92,30 @@ ALL = ("fix", "check", "measure", "github review")
 FILES = ("fix", "check", "measure")  # commands that take Dockerfiles from the command line
 
 FLAGS: tuple[Flag, ...] = (
-    Flag("diff", bool, typer.Option(True, "--diff/--write",
-                                    help="Show a unified diff (default) or rewrite files in place."), ("fix",)),
-    Flag("select", list[str] | None, typer.Option(None, "--select", help="Only these pass ids (comma-separated)."),
-         ALL, split_ids),
-    Flag("ignore", list[str] | None, typer.Option(None, "--ignore", help="Skip these pass ids (comma-separated)."),
+    Flag("diff", bool | None, typer.Option(
+        None, "--diff/--write", help="Show a unified diff (the default; for `-` too when given) or rewrite "
+        "files in place. Both at once is an error."), ("fix",)),
+    Flag("select", list[str] | None, typer.Option(
+        None, "--select", callback=_ids, help="Only these passes (comma-separated pass ids, hadolint codes "
+        "such as DL3059 for the passes that fix them, or ALL)."), ALL, split_ids),
+    Flag("ignore", list[str] | None, typer.Option(
+        None, "--ignore", callback=_ids, help="Skip these passes (pass ids or hadolint codes, comma-separated)."),
          ALL, split_ids),
     Flag("unsafe_fixes", bool | None, typer.Option(
         None, "--unsafe-fixes/--no-unsafe-fixes",
         help="Also apply fixes that may change the result (default: from configuration, else off)."), ALL),
     Flag("cache_style", str | None, typer.Option(
-        None, "--cache-style", help="Keep package caches out of layers by deleting them (cleanup) or with "
+        None, "--cache-style", callback=_choice("cleanup", "mount"),
+        help="Keep package caches out of layers by deleting them (cleanup) or with "
         "BuildKit cache mounts (mount). Default: from configuration, else cleanup."), ALL),
     Flag("context", str | None, typer.Option(
-        None, "--context", help="The build context folder (default: the Dockerfile's folder)."), FILES),
+        None, "--context", callback=_folder,
+        help="The build context folder (default: the Dockerfile's folder)."), FILES),
     Flag("output_format", str, typer.Option(
-        "text", "--format", callback=_format,
+        "text", "--format", "--output-format", callback=_format,
         help="Output format: text, json, sarif, github (workflow annotations) or rdjson (reviewdog)."),
          ("fix", "check")),
-    Flag("output_format", str, typer.Option("text", "--format", callback=_measure_format,
+    Flag("output_format", str, typer.Option("text", "--format", "--output-format", callback=_measure_format,
                                             help="Output format: text (a table) or json."), ("measure",)),
     Flag("config", str | None, typer.Option(
         None, "--config", help="Use this configuration file instead of searching for one."), ALL),
@@ -93,6 +128,43 @@ FLAGS: tuple[Flag, ...] = (
     Flag("time_budget", float | None, typer.Option(
         None, "--time-budget", min=0, help="Seconds allowed per Dockerfile (default: from configuration, else "
         "60; 0: no limit). A file over it is reported and skipped (exit code 2)."), ("fix", "check", "github review")),
+    Flag("exclude", list[str] | None, typer.Option(
+        None, "--exclude", help="Folder search: skip these folders/files (globs, comma-separated), "
+        "instead of the default list (.git, node_modules, .venv, ...)."), ("fix", "check"), split_globs),
+    Flag("extend_exclude", list[str] | None, typer.Option(
+        None, "--extend-exclude", help="Folder search: skip these too (globs, comma-separated)."),
+         ("fix", "check"), lambda v: split_globs(v) or ()),
+    Flag("stdin_filename", str | None, typer.Option(
+        None, "--stdin-filename", help="The path standard input (`-`) stands for: in messages and formats, "
+        "for the configuration search and the default build context."), ("fix", "check")),
+    Flag("fail_on", str, typer.Option(
+        "any", "--fail-on", callback=_choice("any", "fixable", "none"),
+        help="Exit 1 on: any finding (any), only findings `dockslim fix` would change with these options "
+        "(fixable: pre-commit after dockslim-fix), or never (none)."), ("check",)),
+    Flag("exit_zero", bool, typer.Option(
+        False, "--exit-zero", help="Exit 0 even when there are findings or a diff; errors still exit 2."),
+         ("fix", "check")),
+    Flag("statistics", bool, typer.Option(
+        False, "--statistics", help="Print how many findings each pass has, not each finding."), ("check",)),
+    Flag("show_notes", bool, typer.Option(
+        False, "--show-notes", help="Also print notes: why something was left alone (off by default; json, sarif and "
+        "rdjson always carry them, marked)."), ("fix", "check")),
+    Flag("color", str, typer.Option(
+        "auto", "--color", callback=_choice("auto", "always", "never"),
+        help="Colour: auto (a terminal, unless NO_COLOR is set or TERM=dumb; FORCE_COLOR forces it), "
+        "always or never."), ("fix", "check")),
+    Flag("verify", bool, typer.Option(
+        False, "--verify", help="Build the original and the rewrite on the local Docker engine, run a smoke check "
+        "in both, and keep only the fixes that build and behave alike (docs/how-to/verify.md)."), ("fix",)),
+    Flag("verify_cmd", str | None, typer.Option(
+        None, "--verify-cmd", help="With --verify: a shell command run in both images (when they have no "
+        "HEALTHCHECK); exit code and stdout must match."), ("fix",)),
+    Flag("build_args", list[str] | None, typer.Option(
+        None, "--build-arg", help="NAME=VALUE passed to `docker build` (repeatable; fix: with --verify)."),
+         ("fix", "measure"), lambda values: tuple(values or ())),
+    Flag("network", str | None, typer.Option(
+        None, "--network", help="Network for RUN instructions, as `docker build --network` (e.g. host); "
+        "fix: with --verify. Default: the engine's."), ("fix", "measure")),
 )
 
 
@@ -133,7 +205,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
 ) -> None:
     """dockslim: smaller, faster-building Dockerfiles that still build."""
@@ -159,40 +231,47 @@ def check(options: RunOptions, paths: list[str] = PATHS) -> int:
 
 
 @app.command()
-def rules() -> None:
-    """List the passes with their fix safety and a one-line summary."""
+def rules(
+    output_format: str = typer.Option("text", "--format", "--output-format", callback=_measure_format,
+                                      help="text (one line per pass) or json."),
+) -> None:
+    """List the passes with their fix safety, the hadolint rules they fix and a one-line summary."""
     from .passes import REGISTRY
 
+    if output_format == "json":
+        import json
+
+        typer.echo(json.dumps([{"id": p.id, "safety": p.safety.value, "hadolint": list(p.hadolint),
+                                "summary": p.summary} for p in REGISTRY], indent=2))
+        return
     width = max(len(p.id) for p in REGISTRY)
     for p in REGISTRY:
-        typer.echo(f"{p.id:<{width}}  {p.safety.value:<7}  {p.summary}")
+        codes = f"  ({', '.join(p.hadolint)})" if p.hadolint else ""
+        typer.echo(f"{p.id:<{width}}  {p.safety.value:<7}  {p.summary}{codes}")
 
 
 @app.command()
-def explain(pass_id: str = typer.Argument(..., help="A pass id, as `dockslim rules` lists.")) -> None:
+def explain(pass_id: str = typer.Argument(..., help="A pass id, as `dockslim rules` lists, or a hadolint "
+                                         "code (DL3059): the passes that fix it.")) -> None:
     """Print a pass's documentation: what it does, why, an example, its fix safety."""
+    from .engine import expand_ids
     from .passes import by_id
     from .term import error
 
-    cls = by_id().get(pass_id)
-    if cls is None:
-        from .engine import resolve_passes
-
-        try:
-            resolve_passes([pass_id])  # the message, with a "did you mean"
-        except ValueError as exc:
-            error(str(exc))
-        raise typer.Exit(int(ExitCode.ERROR))
-    typer.echo(f"# {cls.id} ({cls.safety.value})\n\n{cls.documentation()}")
+    try:
+        ids = expand_ids([pass_id])
+    except ValueError as exc:
+        error(str(exc))  # with a "did you mean"
+        raise typer.Exit(int(ExitCode.ERROR)) from None
+    for k, pid in enumerate(ids):
+        cls = by_id()[pid]
+        typer.echo(("\n" if k else "") + f"# {cls.id} ({cls.safety.value})\n\n{cls.documentation()}")
 
 
 @command(app, "measure")
 def measure(
     options: RunOptions,
     path: str = typer.Argument(..., help="The Dockerfile to build before and after `dockslim fix`."),
-    network: str | None = typer.Option(None, "--network",
-                                          help="Network for RUN instructions, as `docker build --network` "
-                                          "(e.g. host). Default: the engine's."),
     change: str | None = typer.Option(None, "--change",
                                          help="The context file (relative path) to edit before the rebuild. "
                                          "Default: a source file that is not a dependency manifest."),
@@ -202,7 +281,7 @@ def measure(
     the rewrite built and lost nothing, 1 when it failed or lost files, 2 on errors (no engine...)."""
     from .measure import run_measure
 
-    return run_measure(path, options, network=network, change=change)
+    return run_measure(path, options, change=change)
 
 
 @command(github_app, "review")
@@ -218,7 +297,7 @@ def github_review(
     root: str = typer.Option(".", "--root", help="The repository checkout (the PR's head)."),
 ) -> int:
     """Fix the pull request's Dockerfiles and post ONE review: suggestions on the diff, the rest in
-    the body. Token: $GITHUB_TOKEN. Re-runs post nothing when nothing changed."""
+    the body. Token: $GITHUB_TOKEN (or $GH_TOKEN, as the gh CLI reads it). Re-runs post nothing when nothing changed."""
     from .github.flow import run_review
 
     return run_review(options, repo=repo, pr=pr, base=base, dry_run=dry_run, api_url=api_url, root=root)
@@ -230,6 +309,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     typer runs in standalone mode: it prints usage errors itself and exits with 2 (our ERROR), and
     every command ends with ``typer.Exit(code)``; the ``SystemExit`` is turned back into the code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    options = args[:args.index("--")] if "--" in args else args
+    if "--diff" in options and "--write" in options:  # click would let the last one win, silently
+        typer.echo("Error: --diff and --write: choose one (--diff shows the changes, --write makes them)",
+                   err=True)
+        return int(ExitCode.ERROR)
 
     def parse_and_run() -> int:
         try:

@@ -102,8 +102,14 @@ class Effective:
 def merge(settings: Settings, flags: RunOptions, dockerfile: str) -> Effective:
     """Flags win: ``--select`` replaces the file's ``select`` and overrides its ignores for the
     passes it names; ``--ignore`` adds to the file's ignores; booleans and styles replace."""
+    from .engine import expand_ids  # pass ids, hadolint codes (DL3059), ALL
+
     select = flags.select if flags.select else (settings.select or ())
-    file_ignores = [i for i in settings.ignore + settings.ignores_for(dockerfile) if i not in flags.select]
+    # A pass --select names (by id or hadolint code; ALL names none in particular) runs even if the
+    # file ignores it.
+    named = set(expand_ids([n for n in flags.select if n.upper() != "ALL"]))
+    file_ignores = [i for i in settings.ignore + settings.ignores_for(dockerfile)
+                    if not set(expand_ids([i])) <= named]
     ignore = tuple(dict.fromkeys(file_ignores + list(flags.ignore)))
     unsafe = flags.unsafe_fixes if flags.unsafe_fixes is not None else bool(settings.unsafe_fixes)
     style = flags.cache_style or settings.cache_style or "cleanup"
@@ -158,6 +164,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
+        data = path.read_bytes()
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(path, f"line {line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
+                                "TOML files are UTF-8") from None
     except OSError as exc:
         raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
 
@@ -191,10 +202,15 @@ def _id_list(value: Any, key: str, path: Path, known_ids: Sequence[str]) -> tupl
         raise ConfigError(path, f"'{key}' must be a list of pass ids")
     ids = tuple(v.strip() for v in value if v.strip())
     if known_ids:
+        from .engine import expand_ids  # ALL and hadolint codes (DL3059) are names too
+
         for pid in ids:
             if pid not in known_ids:
-                raise ConfigError(path, f"unknown pass id '{pid}' in '{key}'{_suggest(pid, known_ids)}; "
-                                        "see `dockslim rules`")
+                try:
+                    expand_ids([pid])
+                except ValueError:
+                    raise ConfigError(path, f"unknown pass id '{pid}' in '{key}'{_suggest(pid, known_ids)}; "
+                                            "see `dockslim rules`") from None
     return ids
 
 
@@ -251,6 +267,9 @@ class Resolver:
             return Settings()
         if self.explicit is not None:
             explicit = Path(self.explicit)
+            if explicit.is_dir():
+                raise ConfigError(self.explicit, "is a folder: --config takes a file "
+                                                 "(.dockslim.toml, or pyproject.toml with [tool.dockslim])")
             if not explicit.is_file():
                 raise ConfigError(self.explicit, "no such configuration file")
             path: Path | None = explicit

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import budget
 from ._records import dataclass
+from . import suppress
 from .fixer import FixError, FixResult, fix_text, run_passes
 from .io import InputError, read_source
 from .passes import REGISTRY, Context, Finding, Options, Pass
@@ -25,20 +26,40 @@ class FileReport:
     findings: tuple[Finding, ...] = ()
     result: FixResult | None = None
     error: InputError | None = None
+    # about the suppression comments (unknown pass ids; unused, in check): (line, column, message)
+    warnings: tuple[tuple[int, int, str], ...] = ()
 
 
-def resolve_passes(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Pass]:
-    """Instances of the selected passes, in registry order. Raises ValueError for unknown ids."""
+def expand_ids(names: Sequence[str]) -> tuple[str, ...]:
+    """Pass ids for what a user may name: a pass id, ``ALL`` (every pass), or a hadolint code such
+    as ``DL3059`` (the passes that fix that rule, their ``hadolint`` attribute). Registry order,
+    each once. Raises ValueError for a name that is none of these (with a "did you mean")."""
     known = [p.id for p in REGISTRY]
-    for name in list(select) + list(ignore):
-        if name not in known:
+    wanted: set[str] = set()
+    for name in names:
+        if name.upper() == "ALL":
+            wanted.update(known)
+        elif name in known:
+            wanted.add(name)
+        elif name.upper().startswith("DL") and name[2:].isdigit():
+            fixing = {p.id for p in REGISTRY if name.upper() in p.hadolint}
+            if not fixing:
+                raise ValueError(f"no pass fixes hadolint rule {name.upper()}; "
+                                 "`dockslim rules` lists the rules each pass fixes")
+            wanted |= fixing
+        else:
             import difflib  # only to suggest a name after a typo
 
             close = difflib.get_close_matches(name, known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ValueError(f"unknown pass id '{name}'{hint}; see `dockslim rules`")
-    chosen = [p for p in REGISTRY if (not select or p.id in select) and p.id not in ignore]
-    return [p() for p in chosen]
+    return tuple(pid for pid in known if pid in wanted)
+
+
+def resolve_passes(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Pass]:
+    """Instances of the selected passes, in registry order. Raises ValueError for unknown ids."""
+    chosen, skipped = expand_ids(select), set(expand_ids(ignore))
+    return [p() for p in REGISTRY if (not select or p.id in chosen) and p.id not in skipped]
 
 
 def validate(path: str, tree: Dockerfile) -> None:
@@ -86,7 +107,10 @@ def check_file(path: str, passes: Sequence[Pass], options: Options, context: str
             except InputError as exc:
                 return FileReport(path, error=exc)
             ctx = Context(tree, path, default_context(path, context), options)
-            return FileReport(path, text, tree, tuple(run_passes(ctx, passes)))
+            raw: list[Finding] = []
+            findings = tuple(run_passes(ctx, passes, raw))
+            audit = suppress.audit(tree, KNOWN_IDS, raw, [p.id for p in passes])
+            return FileReport(path, text, tree, findings, warnings=_warnings(tree, audit))
     except budget.OverBudget:
         return FileReport(path, error=over_budget(path, options))
 
@@ -104,7 +128,8 @@ def fix_file(path: str, passes: Sequence[Pass], options: Options, context: str |
             except FixError as exc:
                 return FileReport(path, text, tree,
                                   error=InputError(path, f"internal: {exc}; file left unchanged"))
-            return FileReport(path, text, tree, result.findings, result)
+            return FileReport(path, text, tree, result.findings, result,
+                              warnings=_warnings(tree, suppress.audit(tree, KNOWN_IDS)))
     except budget.OverBudget:
         return FileReport(path, error=over_budget(path, options))
 
@@ -130,3 +155,10 @@ def over_budget(path: str, options: Options) -> InputError:
     return InputError("<stdin>" if path == "-" else path,
                       f"skipped: over the time budget of {options.time_budget:g} s per file (file left "
                       "unchanged; raise it with --time-budget or `time-budget` in the configuration)")
+
+
+KNOWN_IDS = tuple(p.id for p in REGISTRY)
+
+
+def _warnings(tree: Dockerfile, found: list[tuple[int, str]]) -> tuple[tuple[int, int, str], ...]:
+    return tuple((*tree.position(offset), message) for offset, message in found)

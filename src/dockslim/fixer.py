@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Collection, Iterable, Sequence
 
 from . import suppress
 from ._records import dataclass, replace
@@ -26,13 +26,35 @@ class FixError(Exception):
     """A pass produced something the fixer refuses to return (a bug in that pass)."""
 
 
+@dataclass(frozen=True, order=True)
+class FixKey:
+    """Names one fix across runs of the fixer over the same file, so that a caller can run it again
+    without that fix (``fix_text(..., exclude=...)``): the pass, the round the fix was chosen in,
+    the line of the file on disk it is about (as ``Applied.line``), and its message. Leaving a fix
+    out does not change the rounds before it, nor the other fixes of its round."""
+
+    pass_id: str
+    round: int
+    line: int
+    message: str
+
+
 @dataclass(frozen=True)
 class Applied:
     """A finding whose fix was applied, in the round it was applied."""
 
     finding: Finding
     round: int
-    line: int  # line in the text of that round (round 0 = the file on disk)
+    line: int  # line of the file on disk (a later round's position mapped back through the edits)
+
+    @property
+    def key(self) -> FixKey:
+        return FixKey(self.finding.pass_id, self.round, self.line, self.finding.message)
+
+    @property
+    def safety(self) -> Safety:
+        assert self.finding.fix is not None
+        return self.finding.fix.safety
 
 
 @dataclass(frozen=True)
@@ -49,7 +71,8 @@ class FixResult:
         return self.text != self.original
 
 
-def run_passes(ctx: Context, passes: Sequence[Pass]) -> list[Finding]:
+def run_passes(ctx: Context, passes: Sequence[Pass], raw: list[Finding] | None = None) -> list[Finding]:
+    """The passes' findings, suppressions applied; ``raw`` (when given) receives them before."""
     findings: list[Finding] = []
     options = ctx.options
     for p in passes:
@@ -57,6 +80,8 @@ def run_passes(ctx: Context, passes: Sequence[Pass]) -> list[Finding]:
         if p.advisory and not (options.unsafe_fixes or p.id in options.explicit):
             found = (replace(f, note=True) for f in found)
         findings.extend(found)
+    if raw is not None:
+        raw.extend(findings)
     findings = suppress.apply(ctx.dockerfile, findings)  # before any fix is chosen: every output agrees
     findings.sort(key=lambda f: (f.start, f.end, f.pass_id))
     return findings
@@ -119,13 +144,44 @@ class _Taken:
             self.blocks.insert(i, block)
 
 
+class _EditMap:
+    """Positions in the text after one round's edits -> positions in the text before them.
+
+    A position inside a replacement maps to where that replacement starts; one after it moves by the
+    length change of the edits before it. A bisect per lookup: no scan over the edits."""
+
+    def __init__(self, edits: Iterable[Edit]) -> None:
+        self.new_starts: list[int] = []
+        self.new_ends: list[int] = []
+        self.old_starts: list[int] = []
+        self.old_ends: list[int] = []
+        delta = 0
+        for e in sorted(edits):
+            self.new_starts.append(e.start + delta)
+            self.new_ends.append(e.start + delta + len(e.text))
+            self.old_starts.append(e.start)
+            self.old_ends.append(e.end)
+            delta += len(e.text) - (e.end - e.start)
+
+    def back(self, pos: int) -> int:
+        import bisect
+
+        k = bisect.bisect_right(self.new_starts, pos) - 1
+        if k < 0:
+            return pos
+        if pos < self.new_ends[k]:
+            return self.old_starts[k]
+        return self.old_ends[k] + (pos - self.new_ends[k])
+
+
 def _select(findings: list[Finding], options: Options, order: dict[str, int],
-            created: dict[str, str] | None = None) -> list[Finding]:
+            created: dict[str, str] | None = None, excluded: Callable[[Finding], bool] | None = None,
+            ) -> list[Finding]:
     """Non-overlapping applicable fixes; on overlap the pass earlier in the registry wins."""
     chosen: list[Finding] = []
     taken = _Taken()
     for f in sorted(findings, key=lambda f: (order.get(f.pass_id, len(order)), f.start)):
-        if not applicable(f, options):
+        if not applicable(f, options) or (excluded is not None and excluded(f)):
             continue
         assert f.fix is not None
         if not f.fix.edits and all(path in (created or {}) for path, _ in f.fix.creates):
@@ -145,20 +201,37 @@ def fix_text(
     build_context: Path | BuildContext | None = None,
     options: Options = Options(),
     tree: Dockerfile | None = None,
+    exclude: Collection[FixKey] = frozenset(),
 ) -> FixResult:
-    """Run ``passes`` over ``text`` until nothing more applies. Raises ParseError for bad input."""
+    """Run ``passes`` over ``text`` until nothing more applies. Raises ParseError for bad input.
+
+    ``exclude`` names fixes (``Applied.key`` of an earlier run) to leave out: `fix --verify` runs
+    the fixer again without the fixes whose rewrite did not build or behave.
+    """
     current = tree if tree is not None else parse(text)
     ctx = Context(current, path, build_context, options)
     order = {p.id: i for i, p in enumerate(passes)}
     first_findings: list[Finding] | None = None
     applied: list[Applied] = []
     created: dict[str, str] = {}
+    # Excluded fixes found again in later rounds: (pass id, message, offset in the current text).
+    held: list[tuple[str, str, int]] = []
     source = text
+    on_disk = current  # the file as read: every Applied.line is a line of it
+    maps: list[_EditMap] = []  # one per round applied, to map later rounds' positions back
+
+    def disk_line(offset: int) -> int:
+        """The line of the file on disk that an offset of this round's text comes from."""
+        for back in reversed(maps):
+            offset = back.back(offset)
+        return on_disk.position(offset)[0]
+
     for round_no in range(MAX_ITERATIONS + 1):
         findings = run_passes(ctx, passes)
         if first_findings is None:
             first_findings = findings
-        chosen = _select(findings, options, order, created)
+        excluded = _excluder(exclude, round_no, disk_line, held) if exclude else None
+        chosen = _select(findings, options, order, created, excluded)
         if not chosen:
             return FixResult(text, source, tuple(first_findings), tuple(applied), round_no,
                              tuple(created.items()))
@@ -171,13 +244,42 @@ def fix_text(
             raise FixError(f"every fix of this round produced an unparsable file ({ids})")
         new_source, new_tree, kept = verified
         for f in sorted(kept, key=lambda f: f.start):
-            applied.append(Applied(f, round_no, current.position(f.start)[0]))
+            applied.append(Applied(f, round_no, disk_line(f.start)))
             for path, content in f.fix.creates:  # type: ignore[union-attr]
                 created.setdefault(path, content)
         carry_over(current, new_tree)
+        maps.append(_EditMap(e for f in kept for e in f.fix.edits))  # type: ignore[union-attr]
+        round_edits = sorted(e for f in kept for e in f.fix.edits)  # type: ignore[union-attr]
+        held = [(pass_id, message, _moved(at, round_edits)) for pass_id, message, at in held]
         source, current = new_source, new_tree
         ctx = replace(ctx, dockerfile=current)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _excluder(exclude: Collection[FixKey], round_no: int, disk_line: Callable[[int], int],
+              held: list[tuple[str, str, int]]) -> Callable[[Finding], bool]:
+    """Whether a finding of this round is an excluded fix: named by ``exclude``, or found again
+    where an excluded one was (the fixer loops, so a fix left out comes back in the next round)."""
+    def excluded(f: Finding) -> bool:
+        if FixKey(f.pass_id, round_no, disk_line(f.start), f.message) in exclude:
+            held.append((f.pass_id, f.message, f.start))
+            return True
+        return any(pass_id == f.pass_id and message == f.message and f.start <= at <= f.end
+                   for pass_id, message, at in held)
+    return excluded
+
+
+def _moved(offset: int, edits: Sequence[Edit]) -> int:
+    """Where ``offset`` is after ``edits`` (sorted, non-overlapping); inside a replaced span: its start."""
+    shift = 0
+    for e in edits:
+        if e.end <= offset and not (e.start == e.end == offset):
+            shift += len(e.text) - (e.end - e.start)
+        elif e.start < offset:
+            return e.start + shift
+        else:
+            break
+    return offset + shift
 
 
 def _apply_verified(source: str, chosen: list[Finding]) -> tuple[str, Dockerfile, list[Finding]] | None:
@@ -228,4 +330,4 @@ def check_text(
     return tree, run_passes(Context(tree, path, build_context, options), passes)
 
 
-__all__ = ["FixError", "FixResult", "Applied", "fix_text", "check_text", "apply_edits", "Fix"]
+__all__ = ["FixError", "FixResult", "Applied", "FixKey", "fix_text", "check_text", "apply_edits", "Fix"]

@@ -21,7 +21,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Iterable, Mapping, Sequence
+from typing import IO, Callable, Iterable, Mapping, Sequence
 
 from .options import RunOptions
 
@@ -134,6 +134,24 @@ def stage_images(log: str) -> list[str]:
             out.append(last)
             last = None
     return out
+
+
+def log_tail(lines: Sequence[str], n: int = 12) -> list[str]:
+    """The last ``n`` lines of a failed build's log that say something: without blank lines, the
+    context upload line and the classic builder's deprecation notice (its first line and the
+    indented ones after it)."""
+    out: list[str] = []
+    notice = False
+    for line in lines:
+        if line.startswith("DEPRECATED: The legacy builder"):
+            notice = True
+            continue
+        if notice and line.startswith((" ", "\t")):
+            continue
+        notice = False
+        if line.strip() and not line.startswith("Sending build context to Docker daemon"):
+            out.append(line.rstrip())
+    return out[-n:]
 
 
 # --- pure: file lists -----------------------------------------------------------------------------
@@ -354,11 +372,17 @@ def to_json(measurements: Iterable[Measurement]) -> str:
 
 
 class Docker:
-    """The `docker` CLI, as the user has it configured (DOCKER_HOST, contexts...)."""
+    """The `docker` CLI, as the user has it configured (DOCKER_HOST, contexts...). The one place
+    that builds images and runs containers, for `measure` and `fix --verify`."""
 
-    def __init__(self, network: str | None = None, timeout: float = 3600):
+    def __init__(self, network: str | None = None, timeout: float = 3600, *,
+                 build_args: Sequence[str] = (), labels: Mapping[str, str] | None = None,
+                 progress: Callable[[str], None] | None = None):
         self.network = network
         self.timeout = timeout
+        self.build_args = tuple(build_args)   # `--build-arg` values, passed through
+        self.labels = dict(labels or {})      # put on every image and container made here
+        self.progress = progress              # called with each line of a build's log, if given
         self._buildkit: bool | None = None
         # Images the classic builder leaves behind untagged: the last image of each earlier stage
         # of a multi-stage build. Removed with the tags (see remove()).
@@ -394,6 +418,10 @@ class Docker:
             argv.append("--no-cache")
         if self.network:
             argv += ["--network", self.network]
+        for value in self.build_args:
+            argv += ["--build-arg", value]
+        for key, value in self.labels.items():
+            argv += ["--label", f"{key}={value}"]
         if self.buildkit:
             argv += ["--progress", "plain"]
         else:
@@ -402,14 +430,80 @@ class Docker:
         # Flush what earlier work left to write, so that a timed build does not pay for it.
         os.sync()
         started = time.monotonic()
-        proc = self._run([*argv, str(context)], env=env)
+        if self.progress is None:
+            proc = self._run([*argv, str(context)], env=env)
+        else:
+            proc = self._run_streamed([*argv, str(context)], env)
         seconds = time.monotonic() - started
         if not self.buildkit:
             self.leftovers.extend(stage_images(proc.stdout))
         if proc.returncode != 0:
-            log = (proc.stdout + proc.stderr).strip().splitlines()
-            raise MeasureError("\n    ".join(["`docker build` failed:"] + log[-12:]))
+            log = log_tail((proc.stdout + proc.stderr).splitlines())
+            raise MeasureError("\n    ".join(["`docker build` failed:", *log]))
         return seconds
+
+    def _run_streamed(self, argv: Sequence[str], env: Mapping[str, str]) -> subprocess.CompletedProcess:
+        """Like ``_run``, handing each output line to ``self.progress`` as it comes."""
+        assert self.progress is not None
+        try:
+            proc = subprocess.Popen(["docker", *argv], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True, env=dict(env), errors="replace")
+        except FileNotFoundError:
+            raise MeasureError("no Docker engine reachable: the `docker` command is not installed") from None
+        assert proc.stdout is not None
+        deadline = time.monotonic() + self.timeout
+        lines: list[str] = []
+        for line in proc.stdout:
+            lines.append(line)
+            self.progress(line.rstrip("\n"))
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise MeasureError(f"`docker build` did not finish within {self.timeout:.0f}s")
+        code = proc.wait()
+        return subprocess.CompletedProcess(["docker", *argv], code, "".join(lines), "")
+
+    def config(self, tag: str) -> dict:
+        """The image's ``Config`` (Cmd, Entrypoint, Env, Healthcheck...) from `docker image inspect`."""
+        proc = self._run(["image", "inspect", "--format", "{{json .Config}}", tag])
+        if proc.returncode != 0:
+            raise MeasureError(f"`docker image inspect {tag}` failed: {proc.stderr.strip()}")
+        return json.loads(proc.stdout or "null") or {}
+
+    def run(self, tag: str, argv: Sequence[str] = (), *, entrypoint: str | None = None,
+            timeout: float = 120) -> tuple[int, str, str]:
+        """Run a container to its end, without network; (exit code, stdout, stderr)."""
+        opts = ["run", "--rm", "--network", "none", *self._label_opts()]
+        if entrypoint is not None:
+            opts += ["--entrypoint", entrypoint]
+        proc = self._run([*opts, tag, *argv], timeout=timeout)
+        return proc.returncode, proc.stdout, proc.stderr
+
+    def start(self, tag: str) -> str:
+        """Start the image's default command in a detached container without network; its id."""
+        proc = self._run(["run", "-d", "--network", "none", *self._label_opts(), tag], timeout=120)
+        cid = proc.stdout.strip()
+        if proc.returncode != 0 and not cid:
+            raise MeasureError(f"`docker run {tag}` failed: {proc.stderr.strip()}")
+        return cid
+
+    def state(self, cid: str) -> tuple[bool, int]:
+        """(still running, exit code) of a container."""
+        proc = self._run(["inspect", "--format", "{{.State.Running}} {{.State.ExitCode}}", cid])
+        running, _, code = proc.stdout.strip().partition(" ")
+        return running == "true", int(code or 0)
+
+    def exec(self, cid: str, argv: Sequence[str], timeout: float = 60) -> int:
+        return self._run(["exec", cid, *argv], timeout=timeout).returncode
+
+    def logs(self, cid: str) -> str:
+        proc = self._run(["logs", "--tail", "5", cid])
+        return (proc.stdout + proc.stderr).strip()
+
+    def kill(self, cid: str) -> None:
+        self._run(["rm", "-f", cid])
+
+    def _label_opts(self) -> list[str]:
+        return [w for key, value in self.labels.items() for w in ("--label", f"{key}={value}")]
 
     def facts(self, tag: str) -> ImageFacts:
         inspect = self._run(["image", "inspect", tag])
@@ -422,7 +516,7 @@ class Docker:
 
     def files(self, tag: str) -> dict[str, Entry]:
         """The image's file tree, read from `docker export` of a container created (never started)."""
-        created = self._run(["create", tag, "/dockslim-measure-never-runs"])
+        created = self._run(["create", *self._label_opts(), tag, "/dockslim-measure-never-runs"])
         if created.returncode != 0:
             raise MeasureError(f"`docker create {tag}` failed: {created.stderr.strip()}")
         cid = created.stdout.strip()
@@ -535,7 +629,7 @@ def measure(path: str, original_text: str, rewritten_text: str, applied: Sequenc
     return m
 
 
-def run_measure(path: str, options: RunOptions, network: str | None = None, change: str | None = None) -> int:
+def run_measure(path: str, options: RunOptions, change: str | None = None) -> int:
     """``dockslim measure``: fix ``path`` as ``dockslim fix`` would, build both versions, print the
     comparison (``options.output_format``: text or json). Exit 0 when the rewrite built and lost
     nothing, 1 when it failed or lost files, 2 on errors (no engine, unreadable input...)."""
@@ -555,7 +649,7 @@ def run_measure(path: str, options: RunOptions, network: str | None = None, chan
     if path == "-" or folder is None:
         error("measure needs a Dockerfile on disk (its folder is the default build context)")
         return int(ExitCode.ERROR)
-    docker = Docker(network)
+    docker = Docker(options.network, build_args=options.build_args)
     try:
         docker.check()
         outcome = measure(path, result.original, result.text,

@@ -31,13 +31,38 @@ class RunOptions:
     context: str | None = None  # the build context folder (default: the Dockerfile's folder)
     output_format: str = "text"
     quiet: bool = False
-    diff: bool = True  # fix: show a diff (True) or write the files (False)
+    # fix: show a diff (True) or write the files (False); None: a diff, or the rewritten text for `-`
+    diff: bool | None = None
+    exclude: tuple[str, ...] | None = None  # folder-search excludes replacing the default list
+    extend_exclude: tuple[str, ...] = ()  # excludes added to it
+    stdin_filename: str | None = None  # the name standard input stands for (outputs, config, context)
+    fail_on: str = "any"  # check: any | fixable | none (exit 1 on which findings)
+    exit_zero: bool = False  # exit 0 even when there are findings or a diff (errors still exit 2)
+    statistics: bool = False  # check: counts per pass instead of one line per finding
+    show_notes: bool = False  # check: also print notes (why something was left alone)
+    color: str = "auto"  # auto | always | never
     time_budget: float | None = None  # seconds per Dockerfile (0: no limit; None: configuration, else 60)
+    # Real builds (`fix --verify`, `measure`): passed to `docker build`.
+    build_args: tuple[str, ...] = ()  # NAME=VALUE
+    network: str | None = None
+    verify: bool = False  # fix: keep only the fixes whose rewrite builds and behaves (dockslim.verify)
+    verify_cmd: str | None = None  # fix --verify: the smoke check for images without HEALTHCHECK
 
 
 def split_ids(values: Iterable[str] | None) -> tuple[str, ...]:
-    """Pass ids from repeated, comma-separated values: ``["a,b", "c"]`` -> ``("a", "b", "c")``."""
+    """Pass ids from repeated, comma-separated values: ``["a,b", "c"]`` -> ``("a", "b", "c")``.
+    An empty value (``--select ""``) is an error, not "everything": ValueError."""
     out: list[str] = []
     for value in values or ():
-        out.extend(part.strip() for part in value.split(",") if part.strip())
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not parts:
+            raise ValueError("an empty list of pass ids (to run every pass, leave the option out or say ALL)")
+        out.extend(parts)
     return tuple(out)
+
+
+def split_globs(values: Iterable[str] | None) -> tuple[str, ...] | None:
+    """Glob patterns from repeated, comma-separated values; None when the option was not given."""
+    if values is None or not list(values):
+        return None
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())

@@ -11,14 +11,24 @@ Forms (a comment line of its own; case of the words does not matter):
   alone, so hadolint users keep their annotations.
 
 A finding is dropped when any instruction it covers or edits carries a suppression for its pass.
-That is deliberately coarse: ``# hadolint ignore=DL3059`` above the third of four RUNs leaves all four
-alone rather than guessing how to regroup them.
+That is deliberately coarse: a merge-runs finding covers the whole group of consecutive RUNs it would
+merge, so ``# hadolint ignore=DL3059`` above the third of four RUNs leaves all four alone rather than
+guessing how to regroup them.
+
+A suppression is about an *effect*, not only a pass id: no pass may achieve what a suppressed pass
+would have done. One effect is shared today: a fix that deletes a whole RUN (its commands folded
+into another RUN, or found redundant, as cache-cleanup does with an ``apt-get update``-only RUN) has
+merge-runs' effect -- the RUN stops being a layer of its own -- so ``ignore[merge-runs]`` (or
+``hadolint ignore=DL3059``) above that RUN keeps it, whichever pass proposes the deletion.
+
+:func:`audit` reports the suppressions that cannot work (an unknown pass id: a typo such as
+``ignore[merge-run]``) or that suppressed nothing, as warnings beside the findings (ruff's RUF100).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from ._records import dataclass, field
 from .passes import REGISTRY, Finding
@@ -104,18 +114,40 @@ def _spans(f: Finding) -> Iterable[tuple[int, int]]:
             yield e.start, max(e.end, e.start + 1)
 
 
-def is_suppressed(f: Finding, tree: Dockerfile, sup: Suppressions) -> bool:
+MERGE = "merge-runs"
+
+
+def _deletes(f: Finding, ins: Instruction) -> bool:
+    """The fix removes instruction ``ins`` as a whole (merge-runs' effect, for a RUN)."""
+    if f.fix is None or ins.cmd != "RUN":
+        return False
+    return any(e.start <= ins.start and ins.end <= e.end and not e.text.strip() for e in f.fix.edits)
+
+
+def _hits(f: Finding, tree: Dockerfile, sup: Suppressions) -> Iterator[Instruction | None]:
+    """What suppresses ``f``: each instruction whose suppression it hits; None for a file-wide one."""
     pid = f.pass_id.lower()
     if ALL in sup.file_ids or pid in sup.file_ids:
-        return True
+        yield None
+        return
+    merge_file_wide = MERGE in sup.file_ids
     for ins in tree.instructions:
         ids = sup.by_instruction.get(ins.start)
-        if not ids or (ALL not in ids and pid not in ids):
+        if merge_file_wide and _deletes(f, ins):
+            yield None
+            return
+        if not ids:
             continue
-        for a, b in _spans(f):
-            if a < ins.end and ins.start < b:
-                return True
-    return False
+        if ALL in ids or pid in ids:
+            if any(a < ins.end and ins.start < b for a, b in _spans(f)):
+                yield ins
+                continue
+        if MERGE in ids and _deletes(f, ins):
+            yield ins
+
+
+def is_suppressed(f: Finding, tree: Dockerfile, sup: Suppressions) -> bool:
+    return any(True for _ in _hits(f, tree, sup))
 
 
 def apply(tree: Dockerfile, findings: Sequence[Finding]) -> list[Finding]:
@@ -124,3 +156,50 @@ def apply(tree: Dockerfile, findings: Sequence[Finding]) -> list[Finding]:
     if not sup:
         return list(findings)
     return [f for f in findings if not is_suppressed(f, tree, sup)]
+
+
+def audit(tree: Dockerfile, known_ids: Sequence[str], raw: Sequence[Finding] | None = None,
+          ran: Sequence[str] = ()) -> list[tuple[int, str]]:
+    """Warnings about ``# dockslim: ignore...`` comments, as (offset of the comment, message):
+    pass ids that do not exist, and -- given the findings before suppression (``raw``) of the
+    passes that ran (``ran``) -- suppressions above an instruction that suppressed none of them.
+    hadolint's own comments are hadolint's: never reported."""
+    import difflib  # only to suggest a name after a typo
+
+    out: list[tuple[int, str]] = []
+    known = set(known_ids)
+    pending: list[tuple[Trivia, Directive]] = []
+    sup = collect(tree) if raw is not None else Suppressions()
+    hit: set[int] = set()
+    if sup:
+        for f in raw or ():
+            hit.update(ins.start for ins in _hits(f, tree, sup) if ins is not None)
+    for item in tree.items:
+        if isinstance(item, Trivia):
+            if item.kind != "comment":
+                pending = []
+                continue
+            text = item.comment or ""
+            if not _DOCKSLIM.match(text.strip()):
+                continue
+            d = parse_comment(text)
+            if d is None:
+                continue
+            for pid in sorted(d.ids - known - {ALL}):
+                close = difflib.get_close_matches(pid, sorted(known), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                out.append((item.start + item.text.index("#"),
+                            f"unknown pass id '{pid}' in a suppression comment{hint}: it suppresses nothing"))
+            if not d.file_wide:
+                pending.append((item, d))
+        elif isinstance(item, Instruction):
+            if raw is not None:
+                for comment, d in pending:
+                    relevant = d.ids & (set(ran) | {ALL})
+                    if relevant and item.start not in hit:
+                        out.append((comment.start + comment.text.index("#"),
+                                    "unused suppression: no finding of "
+                                    + ("any pass" if ALL in relevant else ", ".join(sorted(relevant)))
+                                    + f" on the instruction at line {item.start_line}"))
+            pending = []
+    return out

@@ -1,12 +1,15 @@
 """Terminal output without click: ``echo`` and ``style`` as click has them, for the modules below
 :mod:`dockslim.cli` (the only one that imports typer and click), so that they stay usable alone.
 
-Like click: ANSI styles are stripped when the stream is not a terminal, and every call flushes, so
-stderr and stdout interleave in the order they were written.
+Like click, every call flushes, so stderr and stdout interleave in the order they were written.
+ANSI styles are kept or stripped per :func:`use_colour`: ``--color always|never`` decides; with
+``auto`` (the default) ``FORCE_COLOR`` (set and not empty) turns colour on, then ``NO_COLOR``
+(https://no-color.org) or ``TERM=dumb`` turn it off, else a terminal gets colour and a pipe none.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 
@@ -19,12 +22,31 @@ def style(text: str, fg: str | None = None, bold: bool = False) -> str:
     return "".join(codes) + text + "\033[0m" if codes else text
 
 
+_mode = "auto"
+
+
+def set_colour(mode: str) -> None:
+    """``auto`` | ``always`` | ``never``, from ``--color``."""
+    global _mode
+    _mode = mode
+
+
+def use_colour(stream) -> bool:
+    if _mode != "auto":
+        return _mode == "always"
+    if os.environ.get("FORCE_COLOR", ""):
+        return True
+    if os.environ.get("NO_COLOR", "") or os.environ.get("TERM") == "dumb":
+        return False
+    return _isatty(stream)
+
+
 def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
     stream = sys.stderr if err else sys.stdout
     if stream is None:  # pythonw, a closed stream
         return
     text = message + ("\n" if nl else "")
-    if not _isatty(stream):
+    if not use_colour(stream):
         text = _ANSI.sub("", text)
     stream.write(text)
     stream.flush()

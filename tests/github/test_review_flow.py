@@ -137,9 +137,16 @@ def test_a_422_moves_the_suggestions_into_the_body(github, checkout, capsys, mon
 
 
 def test_missing_token_is_a_clear_error(github, checkout, capsys, monkeypatch):
+    monkeypatch.delenv("GH_TOKEN", raising=False)
     code, _, err = review(github, checkout, capsys, monkeypatch, token=None)
-    assert code == 2 and "GITHUB_TOKEN is not set" in err
+    assert code == 2 and "GITHUB_TOKEN (or GH_TOKEN) is not set" in err
     assert github.requests == []
+
+
+def test_gh_token_is_used_when_github_token_is_not_set(github, checkout, capsys, monkeypatch):
+    monkeypatch.setenv("GH_TOKEN", "wrong")  # the gh CLI's name; the stand-in rejects this token
+    code, _, err = review(github, checkout, capsys, monkeypatch, token=None)
+    assert code == 2 and "rejected the token (401)" in err and github.requests
 
 
 def test_bad_token(github, checkout, capsys, monkeypatch):

@@ -10,6 +10,7 @@ import pytest
 from . import lab
 
 RESULTS: list[dict] = []  # one row per measured fixture and mode, for the summary table
+REGISTRIES: list[str] = []  # which registries the session's builds used, for the summary
 
 
 def pytest_configure(config):
@@ -28,7 +29,7 @@ def _opt_out_reason() -> str | None:
     wanted = os.environ.get("DOCKSLIM_LAB", "").strip().lower()
     if wanted in ("0", "no", "false", "skip"):
         return "DOCKSLIM_LAB says skip"
-    if wanted in ("1", "yes", "true") or os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    if wanted in ("1", "yes", "true", "full") or os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         return None
     return "the lab runs in CI (CI=true) or with DOCKSLIM_LAB=1: it builds real images for minutes"
 
@@ -40,16 +41,31 @@ def lab_session():
         pytest.skip(reason)
     try:
         with lab.session() as session:
+            REGISTRIES.append(session.registries.describe())
             yield session
     except lab.LabUnavailable as exc:
         pytest.skip(f"the lab cannot run here: {exc}")
 
 
+@pytest.fixture
+def full_lab(lab_session):
+    """The lab for the long tests (`fix --verify`: several builds of a ~700 MB image each). CI keeps
+    the quick lab (the measure tests); these run with DOCKSLIM_LAB=1 or DOCKSLIM_LAB=full."""
+    wanted = os.environ.get("DOCKSLIM_LAB", "").strip().lower()
+    if wanted not in ("1", "yes", "true", "full"):
+        pytest.skip("a long lab test (~10 min of builds): it runs with DOCKSLIM_LAB=1 or DOCKSLIM_LAB=full")
+    return lab_session
+
+
 def pytest_terminal_summary(terminalreporter):
-    if not RESULTS:
+    if not RESULTS and not REGISTRIES:
         return
     tr = terminalreporter
     tr.section("dockslim lab: original vs rewritten (size MB, layers, build s, rebuild s)")
+    for line in REGISTRIES:
+        tr.write_line(f"builds used the {line}")
+    if not RESULTS:
+        return
     header = f"{'fixture':<18} {'mode':<7} {'size MB':>15} {'layers':>8} {'build s':>13} {'rebuild s':>13}  lost"
     tr.write_line(header)
 

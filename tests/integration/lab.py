@@ -7,9 +7,13 @@ Base images are made here instead of pulled:
 * ``dockslim-lab/python`` - that root plus Debian's ``python3``/``python3-pip``/``python3-venv``,
   with ``python``/``pip`` on PATH and no PEP 668 marker, as the official Python images have;
 * per session, thin *config layers* on top, tagged like the images fixtures name
-  (``debian:bookworm``, ``debian:bookworm-slim``, ``python:3.11-slim``, ``python:3.11``): apt's
-  sources and pip's index point to a local apt repository and a local Python package index that
-  this module serves on 127.0.0.1 (builds use ``--network host`` to reach them).
+  (``debian:bookworm``, ``debian:bookworm-slim``, ``python:3.11-slim``, ``python:3.11``). When the
+  real registries answer (the default), they carry the host's apt sources and the host's trust
+  store, so that ``apt-get update``/``install`` and ``pip install`` in a build reach the Debian
+  archive and PyPI, as on a developer's machine; otherwise (or with
+  ``DOCKSLIM_LAB_REGISTRIES=loopback``) apt's sources and pip's index point to a local apt
+  repository and a local Python package index that this module serves on 127.0.0.1 (the
+  *loopback mirror*). Builds use ``--network host`` either way.
 
 These images are stand-ins: same distribution, same package manager, same tag, but not the
 official images' bytes (a Debian Python 3.11 instead of a source-built one in /usr/local).
@@ -67,6 +71,13 @@ WHEELS = ("pip==24.0", "six==1.16.0", "idna==3.7", "packaging==24.1", "click==8.
           "itsdangerous==2.2.0", "Django==4.2.16", "asgiref==3.8.1", "sqlparse==0.5.1")
 
 _PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+HOST_APT_SOURCES = Path("/etc/apt/sources.list")
+HOST_APT_SOURCES_D = Path("/etc/apt/sources.list.d")
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+HOST_LOCAL_CAS = Path("/usr/local/share/ca-certificates")
+PYPI_PROBE = "https://pypi.org/simple/pip/"
 
 
 class LabUnavailable(RuntimeError):
@@ -143,6 +154,83 @@ def _ensure_tool(tool: str, package: str) -> None:
     except LabUnavailable:
         _apt_get("update")
         _apt_get("install", "-y", "--no-install-recommends", package)
+
+
+# --- the real registries -------------------------------------------------------------------------
+
+
+def host_apt_sources() -> dict[str, str]:
+    """The host's active apt source files (name -> text): ``sources.list`` and the ``.list`` and
+    ``.sources`` files of ``sources.list.d`` (apt ignores other names, e.g. ``*.disabled``)."""
+    out: dict[str, str] = {}
+    if HOST_APT_SOURCES.is_file() and HOST_APT_SOURCES.read_text().strip():
+        out["host.list"] = HOST_APT_SOURCES.read_text()
+    if HOST_APT_SOURCES_D.is_dir():
+        for f in sorted(HOST_APT_SOURCES_D.iterdir()):
+            if f.is_file() and f.suffix in (".list", ".sources"):
+                out[f.name] = f.read_text()
+    return out
+
+
+def source_uris(sources: dict[str, str]) -> list[str]:
+    """The archive URIs the source files name (one-line ``deb URI suite ...`` and deb822 ``URIs:``)."""
+    uris: list[str] = []
+    for name, text in sources.items():
+        for line in text.splitlines():
+            words = line.split("#", 1)[0].split()
+            if not words:
+                continue
+            if name.endswith(".sources") and words[0].lower() == "uris:":
+                uris.extend(words[1:])
+            elif words[0] == "deb":
+                # `deb [option=value ...] URI suite components`
+                rest = line.split("]", 1)[1].split() if "[" in words[1] else words[1:]
+                if rest:
+                    uris.append(rest[0])
+    return list(dict.fromkeys(u for u in uris if u.startswith(("http://", "https://"))))
+
+
+def _signed_by(sources: dict[str, str]) -> list[Path]:
+    """Keyring files the sources name (``Signed-By:`` / ``[signed-by=...]``) that exist on the host."""
+    found = re.findall(r"(?i)signed-by[:=]\s*([^\s\]]+)", "\n".join(sources.values()))
+    return [Path(p) for p in dict.fromkeys(found) if p.startswith("/") and Path(p).is_file()]
+
+
+def _reachable(url: str, timeout: float = 15) -> str | None:
+    """None when ``url`` answers (any HTTP status below 500), else why not. TLS is checked against
+    the host's trust store, as pip in a build will check it."""
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    context = ssl.create_default_context(cafile=str(HOST_CA_BUNDLE) if HOST_CA_BUNDLE.is_file() else None)
+    request = urllib.request.Request(url, method="HEAD", headers={"User-Agent": "dockslim-lab"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout, context=context):
+            return None
+    except urllib.error.HTTPError as exc:
+        return None if exc.code < 500 else f"{url}: HTTP {exc.code}"
+    except (OSError, ValueError) as exc:
+        return f"{url}: {getattr(exc, 'reason', exc)}"
+
+
+def registries_reason() -> str | None:
+    """Why builds here cannot use the real Debian archive and PyPI, or None when they can."""
+    wanted = os.environ.get("DOCKSLIM_LAB_REGISTRIES", "").strip().lower()
+    if wanted in ("loopback", "0", "no", "off"):
+        return "DOCKSLIM_LAB_REGISTRIES=loopback"
+    sources = host_apt_sources()
+    uris = source_uris(sources)
+    if not uris:
+        return "the host's apt has no http(s) source to copy"
+    if not HOST_CA_BUNDLE.is_file():
+        return f"no trust store at {HOST_CA_BUNDLE} to give builds"
+    for uri in uris[:1]:  # the first is the archive itself; security/updates mirror it
+        why = _reachable(uri.rstrip("/") + f"/dists/{SUITE}/Release")
+        if why:
+            return "the Debian archive does not answer: " + why
+    why = _reachable(PYPI_PROBE)
+    return None if why is None else "PyPI does not answer: " + why
 
 
 # --- the root filesystem --------------------------------------------------------------------------
@@ -301,29 +389,65 @@ def _serve(root: Path):
 # --- images ---------------------------------------------------------------------------------------
 
 
-def _build(tag: str, dockerfile: str, files: dict[str, str] | None = None, timeout: int = 900) -> None:
+def _build(tag: str, dockerfile: str, files: dict[str, str | bytes] | None = None, timeout: int = 900) -> None:
     with tempfile.TemporaryDirectory(prefix="lab-image-") as tmp:
         (Path(tmp) / "Dockerfile").write_text(dockerfile)
-        for name, text in (files or {}).items():
-            (Path(tmp) / name).write_text(text)
+        (Path(tmp) / "config").mkdir()
+        for name, content in (files or {}).items():
+            target = Path(tmp) / "config" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content)
         _run(["docker", "build", "--network", "host", "-q", "-t", tag, tmp], timeout=timeout,
              env={**os.environ, "DOCKER_BUILDKIT": "0"})
 
 
-def _config_files(port: int) -> dict[str, str]:
-    return {
-        "sources.list": f"deb [trusted=yes] http://127.0.0.1:{port}/apt ./\n",
-        "pip.conf": f"[global]\nindex-url = http://127.0.0.1:{port}/pypi/simple/\n"
-                    "trusted-host = 127.0.0.1\ndisable-pip-version-check = true\n",
-    }
+@dataclass(frozen=True)
+class Registries:
+    """Where apt and pip in the lab's builds get packages: the real registries or the loopback mirror."""
+
+    real: bool
+    port: int | None = None   # the loopback mirror's port (None with real registries)
+    why_not_real: str = ""    # why the loopback mirror is used
+
+    def describe(self) -> str:
+        if self.real:
+            uris = ", ".join(source_uris(host_apt_sources()))
+            return f"real registries: the Debian archive ({uris}) and PyPI"
+        return f"loopback mirror on 127.0.0.1:{self.port} (real registries not used: {self.why_not_real})"
 
 
 _CONFIG_LAYER = """\
 FROM {base}
-COPY sources.list /etc/apt/sources.list
-COPY pip.conf /etc/pip.conf
+RUN rm -f /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/pip.conf
+COPY config/ /
 LABEL {label}={version}
 """
+
+
+def _config_files(registries: Registries) -> dict[str, str | bytes]:
+    """The files a config layer puts in place (path in the image -> content)."""
+    if not registries.real:
+        port = registries.port
+        return {
+            "etc/apt/sources.list": f"deb [trusted=yes] http://127.0.0.1:{port}/apt ./\n",
+            "etc/pip.conf": f"[global]\nindex-url = http://127.0.0.1:{port}/pypi/simple/\n"
+                            "trusted-host = 127.0.0.1\ndisable-pip-version-check = true\n",
+        }
+    files: dict[str, str | bytes] = {f"etc/apt/sources.list.d/{name}": text
+                                     for name, text in host_apt_sources().items()}
+    for keyring in _signed_by(host_apt_sources()):
+        files[str(keyring).lstrip("/")] = keyring.read_bytes()
+    # The host's trust store: its bundle where Debian's tools look, and the host's own CAs where
+    # `update-ca-certificates` (run when a build installs ca-certificates) adds them back.
+    files[str(HOST_CA_BUNDLE).lstrip("/")] = HOST_CA_BUNDLE.read_bytes()
+    if HOST_LOCAL_CAS.is_dir():
+        for ca in sorted(HOST_LOCAL_CAS.glob("*.crt")):
+            files[str(ca).lstrip("/")] = ca.read_bytes()
+    files["etc/pip.conf"] = (f"[global]\ncert = {HOST_CA_BUNDLE}\ndisable-pip-version-check = true\n")
+    return files
 
 _PYTHON_RECIPE = """\
 FROM {config}
@@ -337,25 +461,25 @@ ENV LANG=C.UTF-8
 """
 
 
-def _ensure_python_image(port: int) -> None:
+def _ensure_python_image(registries: Registries) -> None:
     if _image_labels(PYTHON_IMAGE) is not None:
         return
     config = "dockslim-lab/rootfs-config:tmp"
     _build(config, _CONFIG_LAYER.format(base=ROOTFS_IMAGE, label=LABEL, version=LAB_VERSION),
-           _config_files(port))
+           _config_files(registries))
     try:
         _build(PYTHON_IMAGE, _PYTHON_RECIPE.format(config=config))
     finally:
         subprocess.run(["docker", "rmi", config], capture_output=True)
 
 
-def _tag_stand_ins(port: int) -> None:
+def _tag_stand_ins(registries: Registries) -> None:
     for tag, base in STAND_INS.items():
         labels = _image_labels(tag)
         if labels is not None and LABEL not in labels:
             raise LabUnavailable(f"{tag} on this engine is not a lab image; the lab will not replace it")
         _build(tag, _CONFIG_LAYER.format(base=base, label=LABEL, version=LAB_VERSION),
-               _config_files(port))
+               _config_files(registries))
 
 
 def _untag_stand_ins() -> None:
@@ -370,15 +494,20 @@ def _untag_stand_ins() -> None:
 
 @dataclass
 class Lab:
-    port: int
+    registries: Registries
     setup_seconds: float
 
     network = "host"
 
+    @property
+    def real_registries(self) -> bool:
+        return self.registries.real
+
 
 @contextlib.contextmanager
 def session(lock_timeout: float = 1800):
-    """Set the lab up (cached), serve its mirrors, tag the stand-ins; yield a :class:`Lab`."""
+    """Set the lab up (cached), choose the registries (real ones when they answer, else serve the
+    loopback mirror), tag the stand-ins; yield a :class:`Lab`."""
     reason = engine_reason()
     if reason:
         raise LabUnavailable(reason)
@@ -396,16 +525,42 @@ def session(lock_timeout: float = 1800):
                 if time.monotonic() > deadline:
                     raise LabUnavailable(f"another lab session held {CACHE / 'lock'} for {lock_timeout}s") from None
                 time.sleep(2)
-        www = CACHE / "www"
-        www.mkdir(exist_ok=True)
-        _ensure_apt_repo(www)
-        _ensure_pypi(www)
         _ensure_rootfs_image()
-        with _serve(www) as port:
-            _ensure_python_image(port)
+        why_not_real = registries_reason()
+        with contextlib.ExitStack() as stack:
+            if why_not_real is None:
+                registries = Registries(real=True)
+            else:
+                www = CACHE / "www"
+                www.mkdir(exist_ok=True)
+                _ensure_apt_repo(www)
+                _ensure_pypi(www)
+                registries = Registries(real=False, port=stack.enter_context(_serve(www)),
+                                        why_not_real=why_not_real)
+            _ensure_python_image(registries)
             try:
-                _tag_stand_ins(port)
-                yield Lab(port=port, setup_seconds=time.monotonic() - started)
+                _tag_stand_ins(registries)
+                yield Lab(registries=registries, setup_seconds=time.monotonic() - started)
             finally:
-                # Their apt/pip configuration names this session's port: useless afterwards.
+                # A loopback configuration names this session's port: useless afterwards; and
+                # the tags are global to the engine, so each session makes its own.
                 _untag_stand_ins()
+
+
+def main(argv: list[str]) -> int:
+    """``python -m tests.integration.lab [COMMAND ...]``: set the lab up, say which registries its
+    builds use, run COMMAND with the stand-in images tagged (e.g. ``dockslim fix --verify ...``),
+    and clean up; without a command, only set up (warms the cache)."""
+    try:
+        with session() as lab:
+            print(f"lab: {lab.registries.describe()}; set up in {lab.setup_seconds:.0f}s", file=sys.stderr)
+            if not argv:
+                return 0
+            return subprocess.call(argv)
+    except LabUnavailable as exc:
+        print(f"lab: cannot run here: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

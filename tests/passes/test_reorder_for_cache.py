@@ -169,7 +169,7 @@ def test_runs_that_may_read_the_sources(py, run, why):
 
 @pytest.mark.parametrize("text,why", [
     ("FROM python:3\nCOPY . .\nRUN pip install -r requirements.txt\n", "WORKDIR is not known"),
-    ("FROM python:3\nCOPY . /\nRUN pip install -r requirements.txt\n", "system folder /"),
+    ("FROM python:3\nCOPY . /\nRUN pip install -r requirements.txt\n", "root folder /"),
     ("FROM python:3\nCOPY --exclude=*.md . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\n", "--exclude"),
     ("FROM python:3\nCOPY . $APP\nRUN pip install -r requirements.txt\n", "variable"),
     ("FROM python:3\nENV PYTHONPATH=/app\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", "PYTHONPATH"),
@@ -376,6 +376,49 @@ def test_offer_keeps_todays_copy_unchanged(tmp_path):
     content = offer.fix.creates[0][1]
     assert "# build" in content.splitlines() and "build" not in content.splitlines()
     assert "**/__pycache__" in content.splitlines() and ".dockerignore" in content.splitlines()
+
+
+# --- which folders installs really write (issue #15) -----------------------------------------
+
+@pytest.mark.parametrize("folder", ["/srv", "/opt", "/opt/app", "/srv/www/app", "/data", "/usr/src/app",
+                                    "/usr/local/app", "/go/src/app"])
+def test_a_copy_to_a_folder_no_pip_install_writes_is_reordered(py, folder):
+    text = f"FROM python:3\nCOPY . {folder}\nWORKDIR {folder}\nRUN pip install -r requirements.txt\n"
+    assert_fix(ReorderForCache, text,
+               f"FROM python:3\nCOPY requirements.txt {folder}/\nWORKDIR {folder}\n"
+               f"RUN pip install -r requirements.txt\nCOPY . {folder}\n", context=py)
+
+
+@pytest.mark.parametrize(("folder", "written"), [
+    ("/usr/local", "/usr/local/lib"),  # above pip's site-packages
+    ("/usr/local/lib/python3.12/site-packages/app", "/usr/local/lib"),  # inside them
+    ("/root", "/root"),  # ~/.config/pip/pip.conf, ~/.cache/pip
+    ("/etc", "/etc"),  # /etc/pip.conf
+    ("/tmp/build", "/tmp"),
+    ("/usr", "/usr/local/lib"),
+])
+def test_a_copy_where_pip_writes_or_reads_its_configuration_is_refused(py, folder, written):
+    text = f"FROM python:3\nCOPY . {folder}\nWORKDIR {folder}\nRUN pip install -r requirements.txt\n"
+    assert_no_fix(ReorderForCache, text, context=py, unsafe=True)
+    assert any(f"in {written}" in n for n in notes(text, py)), notes(text, py)
+
+
+@pytest.mark.parametrize("folder", ["/opt", "/srv/app", "/var/www"])
+def test_a_copy_where_system_packages_may_install_is_refused_when_they_move(py, folder):
+    text = (f"FROM python:3\nCOPY . {folder}\nWORKDIR {folder}\nRUN apt-get update && apt-get install -y gcc\n"
+            "RUN pip install -r requirements.txt\n")
+    assert_no_fix(ReorderForCache, text, context=py, unsafe=True)
+    assert any("system package installs" in n for n in notes(text, py)), notes(text, py)
+
+
+def test_a_go_copy_into_gopath_is_refused_for_go_installs(tmp_path):
+    (tmp_path / "go.mod").write_text("module example.com/app\n\ngo 1.22\n")
+    (tmp_path / "go.sum").write_text("")
+    (tmp_path / "main.go").write_text("package main\n")
+    (tmp_path / ".dockerignore").write_text(".git\n")
+    text = "FROM golang:1.22\nCOPY . /go/src/app\nWORKDIR /go/src/app\nRUN go mod download\n"
+    assert_no_fix(ReorderForCache, text, context=tmp_path, unsafe=True)
+    assert any("go installs" in n and "/go" in n for n in notes(text, tmp_path)), notes(text, tmp_path)
 
 
 # --- an in-memory build context: the pass reads the context only through its view -----------

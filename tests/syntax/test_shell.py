@@ -722,3 +722,53 @@ def test_non_ascii_that_crashed_tree_sitter_bash_is_parsed_safely():
             "assert [[w.value for w in c.argv] for c in s.commands] == [['echo', 'café', '日本'], ['ls']]\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# --- issue #15: what the model says about `set -e`, redirects on lists, background jobs --------
+
+def test_a_redirect_tree_sitter_hangs_on_a_list_belongs_to_its_last_command():
+    script = parse_shell("set -eux && curl -o /tmp/x h/x && echo ok > /tmp/done 2>&1; c")
+    assert [s.text for s in script.statements] == [
+        "set -eux", "curl -o /tmp/x h/x", "echo ok > /tmp/done 2>&1", "c"]
+    assert [s.separator for s in script.statements] == ["&&", "&&", ";", None]
+    echo = script.commands_named("echo")[0]
+    assert echo.redirects == ("> /tmp/done", "2>&1")
+    assert [w.value for w in echo.outputs] == ["/tmp/done"]
+    nested = parse_shell("a || b 2>/dev/null || c > x")
+    assert [c.redirects for c in nested.commands] == [(), ("2>/dev/null",), ("> x",)]
+    piped = parse_shell("a | b > f")
+    assert piped.commands[1].redirects == ("> f",) and not piped.commands[0].redirects
+
+
+@pytest.mark.parametrize(("body", "exits", "transparent"), [
+    ("a", True, True), ("a | b", True, True), ("( a && b )", True, False),
+    ("a && b", False, True), ("a || b", True, True), ("! a", False, True),
+    ("for x in 1; do a; done", True, False), ("for x in 1; do a && b; done", False, False),
+    ("if x; then a; else b || c; fi", True, False), ("if x; then a && b; fi", False, False),
+    ("{ a; b; }", True, False), ("{ a && b; }", False, False), ("a | { b; c; }", True, False),
+    ("echo $(a)", True, True), ("echo $(a; b)", True, False),
+    ("case x in y) a && b;; esac", False, False), ("a && b > f", False, True),
+])
+def test_how_set_e_treats_the_end_of_a_body(body, exits, transparent):
+    script = parse_shell(body)
+    assert script.failure_exits_under_errexit is exits
+    assert script.end_is_errexit_transparent is transparent
+
+
+def test_a_call_of_a_function_the_body_defines_is_not_transparent():
+    assert not parse_shell("f() { a; b; }; f").end_is_errexit_transparent
+    assert parse_shell("f").end_is_errexit_transparent
+
+
+@pytest.mark.parametrize("body", ["(server &); x", "{ server & }", "f() { x & }; f", "echo $(x &)",
+                                  "if a; then (b &); fi", "a &"])
+def test_background_jobs_are_seen_at_any_depth(body):
+    assert parse_shell(body).has_background_job
+
+
+def test_a_negated_group_tree_sitter_misreads_is_opaque():
+    assert parse_shell("! { a; b; }").opaque
+
+
+def test_loop_variables_are_recorded():
+    assert parse_shell("for d in a b; do x; done").loop_variables == frozenset({"d"})

@@ -42,7 +42,11 @@ def changed_from_git(base: str, root: Path) -> list[ChangedFile]:
     except OSError as exc:
         raise GitHubError(f"cannot run git: {exc}") from None
     if proc.returncode != 0:
-        raise GitHubError(f"`git diff {base}...HEAD` failed: {proc.stderr.strip() or proc.returncode}")
+        # One line: outside a repository git adds ~100 lines of `git diff --no-index` usage.
+        first = next((line.strip() for line in proc.stderr.splitlines() if line.strip()), str(proc.returncode))
+        if "not a git repository" in proc.stderr.lower():
+            first = f"{root} is not a git repository (--root names the pull request's checkout)"
+        raise GitHubError(f"`git diff {base}...HEAD` failed: {first}")
     return parse_git_diff(proc.stdout)
 
 
@@ -162,7 +166,7 @@ def run_review(options: RunOptions, *, repo: str | None = None, pr: int | None =
                base: str | None = None, dry_run: bool = False, api_url: str | None = None,
                root: str = ".") -> int:
     """``dockslim github review``: the pull request (from the flags, else the Actions environment),
-    fixed with ``options``, reviewed once; the exit code. Token: $GITHUB_TOKEN."""
+    fixed with ``options``, reviewed once; the exit code. Token: $GITHUB_TOKEN, else $GH_TOKEN."""
     import json
 
     from ..commands import Planner
@@ -173,10 +177,10 @@ def run_review(options: RunOptions, *, repo: str | None = None, pr: int | None =
     planner = Planner(options)
     repo = repo or os.environ.get("GITHUB_REPOSITORY") or None
     pr = pr if pr is not None else pr_from_event()
-    token = os.environ.get("GITHUB_TOKEN") or None
+    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or None  # GH_TOKEN: the gh CLI's name
     needs_api = not dry_run or base is None
     if needs_api and not dry_run and not token:
-        error("GITHUB_TOKEN is not set: a token with `pull-requests: write` is needed to post a review "
+        error("GITHUB_TOKEN (or GH_TOKEN) is not set: a token with `pull-requests: write` is needed to post a review "
               "(or use --dry-run)")
         return int(ExitCode.ERROR)
     if needs_api and (not repo or pr is None):

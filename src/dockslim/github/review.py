@@ -345,7 +345,7 @@ def plan(files: Sequence[FileFix], pr: dict[str, ChangedFile]) -> Review:
 def _body(suggested: int, total: int, sections: Sequence[str]) -> str:
     if total == 0:
         return "### dockslim\nNothing left to fix in this pull request's Dockerfiles."
-    lines = [f"### dockslim\nFound {total} change{'s' if total != 1 else ''} that make the image smaller "
+    lines = [f"### dockslim\nFound {total} {'changes that make' if total != 1 else 'change that makes'} the image smaller "
              "or the build faster without changing what it builds."]
     if suggested:
         lines.append(f"{suggested} {'is a suggestion' if suggested == 1 else 'are suggestions'} on the diff: "

@@ -24,10 +24,21 @@ class FileView:
     report: FileReport
     options: Options = Options()
     mode: str = "check"  # "check" | "fix"
+    name: str | None = None  # how the file is shown (relative to the current folder; --stdin-filename)
+    notes: bool = True  # --format github: notes become ::notice annotations only when asked (--show-notes)
 
     @property
     def shown(self) -> str:
+        if self.name is not None:
+            return self.name
         return "<stdin>" if self.report.path == "-" else self.report.path
+
+    @property
+    def uri_path(self) -> str:
+        """The path SARIF and rdjson locate the file by (``-`` when stdin has no name)."""
+        if self.name is None or self.name == "<stdin>":
+            return self.report.path
+        return self.name
 
     def findings(self) -> Iterator[Finding]:
         yield from self.report.findings
@@ -84,8 +95,9 @@ def summary_of(pass_id: str) -> str:
 
 
 def message_of(f: Finding) -> str:
-    """The message with its saving, as every format shows it."""
-    saving = f" (saves {f.saving})" if f.saving else ""
+    """The message with its saving, as every format shows it; the saving once (a message that
+    already states it, as cache-cleanup's do, gets no second one)."""
+    saving = f" (saves {f.saving})" if f.saving and f.saving not in f.message else ""
     return f"{f.message}{saving}"
 
 

@@ -1,7 +1,7 @@
 """``--format github``: GitHub Actions workflow commands, one annotation per finding.
 
 ``::warning file=F,line=L,col=C,endLine=..,endColumn=..,title=dockslim ID::message``; notes are
-``::notice``, input errors ``::error``. Values are escaped as the Actions runner expects.
+``::notice`` (only with ``--show-notes``: a note is not a problem to annotate), input errors ``::error``. Values are escaped as the Actions runner expects.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ def render(views: Sequence[FileView]) -> str:
         tree = r.tree
         assert tree is not None
         for f in r.findings:
+            if f.note and not v.notes:
+                continue
             a, b = position(tree, f.start), position(tree, max(f.start, f.end - 1))
             props: dict[str, object] = {"file": v.shown, "line": a.line, "endLine": b.line}
             if a.line == b.line:  # GitHub ignores columns on multi-line annotations

@@ -53,7 +53,7 @@ def render(views: Sequence[FileView]) -> str:
     notifications: list[dict[str, Any]] = []
     artifacts: list[dict[str, Any]] = []
     for v in views:
-        loc = {"uri": uri(v.report.path)}
+        loc = {"uri": uri(v.uri_path)}
         r = v.report
         if r.error is not None:
             err = r.error
@@ -90,7 +90,7 @@ def render(views: Sequence[FileView]) -> str:
                                                           "insertedContent": {"text": e.text}}
                                                          for e in f.fix.edits]})
                     # A new file (e.g. a .dockerignore offer) is an insertion into an empty artifact.
-                    folder = os.path.dirname(r.path) if r.path != "-" else ""
+                    folder = os.path.dirname(v.uri_path) if v.uri_path != "-" else ""
                     for rel, content in getattr(f.fix, "creates", ()):
                         changes.append({"artifactLocation": {"uri": uri(os.path.join(folder, rel))},
                                         "replacements": [{"deletedRegion": {"charOffset": 0, "charLength": 0},

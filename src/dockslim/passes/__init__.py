@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .add_to_copy import AddToCopy
 from .alpine_base import AlpineBase
+from .build_deps import BuildDeps
 from .base import Context, Edit, Finding, Fix, Options, Pass, Safety
 from .cache_cleanup import CacheCleanup
 from .exec_form import ExecForm
@@ -18,6 +19,7 @@ REGISTRY: tuple[type[Pass], ...] = (
     AddToCopy,
     MergeRuns,
     CacheCleanup,
+    BuildDeps,  # after cache-cleanup and merge-runs: it joins the install and build RUNs as merge-runs does
     ExecForm,
     PinnedBase,  # before alpine-base: `FROM python` is pinned first, then mapped to `python:3.14-alpine`
     AlpineBase,  # last: unsafe by nature, switches the base image

@@ -155,12 +155,20 @@ def _apk_add(names: list[str], virtual: str | None, cmd: Command, ins: Instructi
     return head + sep + sep.join(names)
 
 
-def _top_index(script: Script, c: Command) -> int | None:
+def _top_indexes(script: Script) -> dict[int, int]:
+    """Command start -> index of the top-level statement made of that command alone.
+
+    Built once per script: a merged RUN has thousands of statements, asked about each command."""
+    out: dict[int, int] = {}
     for i, st in enumerate(script.statements):
-        if st.kind == "command" and len(st.commands) == 1 and st.commands[0].start == c.start \
-                and not c.context:
-            return i
-    return None
+        if st.kind == "command" and len(st.commands) == 1:
+            out.setdefault(st.commands[0].start, i)
+    return out
+
+
+def _top_index(tops: dict[int, int], c: Command) -> int | None:
+    """The top-level statement that is `c` alone (``tops`` from `_top_indexes`), if any."""
+    return None if c.context else tops.get(c.start)
 
 
 def _first_statement_is(script: Script, c: Command) -> bool:

@@ -29,6 +29,7 @@ from .alpine_apt import (
     _packages,
     _Purge,
     _top_index,
+    _top_indexes,
     _virtual_name,
 )
 from .alpine_data import (
@@ -301,6 +302,7 @@ def _scan_run(run: _Run, index: int, installs: list[_Install], purges: list[_Pur
 def _render(df: Dockerfile, stage: Stage, runs: list[_Run], installs: list[_Install],
             purges: list[_Purge], extras: list[str], shell_first: bool, plan: _StagePlan,
             pk: dict[str, PackageEntry]) -> None:
+    tops_by_run: dict[int, dict[int, int]] = {}  # per RUN, built when first asked
     for inst in installs:
         run = runs[inst.run]
         kept = [n for n in inst.packages if not any(n in v for v in inst.by_purge.values())]
@@ -319,8 +321,11 @@ def _render(df: Dockerfile, stage: Stage, runs: list[_Run], installs: list[_Inst
             virtual = _virtual_name(installs, inst, purge_id)
             purges[purge_id].virtuals.append(virtual)
             pieces.append(_apk_add(apk_names, virtual, inst.cmd, run.ins, df))
-        if len(pieces) > 1 and _top_index(run.script, inst.cmd) is None:
-            raise Refusal(f"line {run.ins.start_line}: a split install inside a compound command")
+        if len(pieces) > 1:
+            if inst.run not in tops_by_run:
+                tops_by_run[inst.run] = _top_indexes(run.script)
+            if _top_index(tops_by_run[inst.run], inst.cmd) is None:
+                raise Refusal(f"line {run.ins.start_line}: a split install inside a compound command")
         run.replace[inst.cmd.start] = " && ".join(pieces)
     for purge in purges:
         run = runs[purge.run]
@@ -347,13 +352,14 @@ def _edit_run(run: _Run, plan: _StagePlan) -> None:
     for (ws, we), text in run.words.items():
         fs, fe = smap.to_file_span(base + ws, base + we)
         plan.edits.append(Edit(fs, fe, text))
+    tops = _top_indexes(script)
     by_start: dict[int, Command] = {}
     for c in script.commands:
         by_start.setdefault(c.start, c)  # the first command at each start, as a scan finds it
     for start, text in run.replace.items():
         c = by_start[start]
         if text == "":
-            i = _top_index(script, c)
+            i = _top_index(tops, c)
             if i is not None:
                 deleted.add(i)
                 continue

@@ -1,15 +1,23 @@
 from __future__ import annotations
 
-from typing import Iterator
+import posixpath
+from collections.abc import Iterator
 
 from .._records import dataclass
 from ..syntax import Dockerfile, Instruction, Trivia
 from ..syntax.shell import Command, Script
 from .base import Context, Edit, Finding, Fix, Pass, Safety
+from .runeffects import (
+    interpreter_change,
+    process_left_running,
+    shell_reads_startup_files,
+    startup_file_variable,
+)
 from .shellquery import (
     OrderFold,
     cleanup_order,
     enables_errexit,
+    errexit_at_end,
     order_violations,
     run_script,
     stage_items,
@@ -33,8 +41,11 @@ class _Body:
     full_text: str  # file text of the whole body
     isolate: str  # why it must run in a subshell when something follows it ("" = no need)
     errexit: bool  # `set -e` is in force somewhere in it (its own, even in a subshell or function, or the SHELL's)
-    errexit_main: bool  # `set -e` is in force in the main shell when it ends
+    errexit_end: bool  # `set -e` is certainly in force in the main shell at its last list
     order: tuple  # shellquery.cleanup_order: where its package-manager clean-ups stand
+    # Why no later RUN may join it (it may change the shell later RUNs start, or leave a
+    # process running: runeffects), "" when one may.
+    closes: str = ""
 
 
 class MergeRuns(Pass):
@@ -64,16 +75,29 @@ class MergeRuns(Pass):
       assignments, functions, `source` ...) runs in a subshell `( ... )`, so nothing leaks.
     - A body whose failure is not simply "any command failed" (`a; b`, `a || b`) is grouped
       `{ ...; }` when it follows another body, so the build still fails exactly when it did.
-    - POSIX shells ignore `set -e` in every command of an `&&` list but the last, subshells and
-      groups included. So a body that relies on `set -e` (its own, or an errexit `SHELL`) is
-      only merged where it needs no wrapping, or as the last body — or, when its only state
-      change is `set -e/-u/-x/-v/-o pipefail`, the next body joins it unwrapped and inherits
-      those options, provided it is a plain `&&` chain of simple commands (with no `$` under
-      -u): with `&&` after a simple command or list, with `;` after a compound command that
-      stands alone (so -e stays in force inside it). The shell then stops exactly where the
-      separate RUNs would have failed.
+    - POSIX shells ignore `set -e` in every command of an `&&` list but the last, and in all such
+      a command runs: compound commands, subshells, a pipeline stage that is one, functions. So a
+      body that relies on `set -e` (its own, or an errexit `SHELL`) is only merged where it needs
+      no wrapping and its last statement runs nothing -e reaches inside (a simple command, a
+      pipeline of them), or as the last body — or, when its only state change is
+      `set -e/-u/-x/-v/-o pipefail`, the next body joins it unwrapped and inherits those options,
+      provided it is a plain `&&` chain of simple commands (with no `$` under -u, no command
+      substitution of several commands). That join is `&&` when the body's last statement runs
+      nothing -e reaches inside; `;` when -e is certainly in force at its last list and every
+      failure of that list makes the shell exit (`set -e; for ...; do a; done`, a pipeline, a
+      subshell, `a || b`) — never for `set -e && a && b > f`, where a failing `a` ends the list
+      with -e ignored. The shell model (`syntax/shell.py`) answers both questions; the shell then
+      stops exactly where the separate RUNs would have failed.
+    - Each RUN starts a fresh shell, and the build ends every process of a RUN with it. So the
+      RUN after one that may change the shell later RUNs start (`rm /bin/sh && ln -s bash
+      /bin/sh`, `ln -sf`, `mv`, `dpkg-divert`, `update-alternatives`, a package manager naming a
+      shell package, an archive unpacked over `/`...), or that may leave a process running
+      (`service x start` without a stop, `pg_ctl start`, `nginx`, `start-stop-daemon --start`,
+      `gpg --recv-keys` without `gpgconf --kill`...), is not merged into it. Under a SHELL that
+      reads start-up files (`--login`, `-l`, `-i`) or with `BASH_ENV` set, no RUNs are merged.
     - Never merged: RUNs with different flags (`--mount`, `--network`, ...), exec (JSON) form,
-      heredocs, a body ending in a comment, background jobs (`&`), bodies the shell model cannot
+      heredocs, a body ending in a comment, background jobs (`&`, at any depth: `(server &)`,
+      `{ server & }`, in a function), bodies the shell model cannot
       read, RUNs under a non-POSIX `SHELL` or on a Windows base image, and RUNs separated by any
       other instruction. `check` says why for each pair of adjacent RUNs left apart.
     - Kept apart as well: RUNs whose merge would give hadolint a clean-up finding that none of
@@ -99,6 +123,10 @@ class MergeRuns(Pass):
         for stage in df.stages():
             shell_ok = not any(h in stage.base.lower() for h in _WINDOWS_HINTS)
             shell_errexit = False
+            shell_argv: tuple[str, ...] = ()
+            startup = ""  # why every RUN may change what the next one's shell reads at start
+            env: dict[str, str] = {}  # ENV and ARG values, to read paths such as "$GNUPGHOME"
+            workdir: str | None = None  # the stage's WORKDIR, when this Dockerfile sets it
             group: list[_Body] = []
             between: list[tuple[list[Trivia], str]] = []  # (trivia, join) before group[i + 1]
             pending: list[Trivia] = []
@@ -113,10 +141,30 @@ class MergeRuns(Pass):
                     if ins.cmd == "SHELL":
                         shell_ok = shell_ok and _posix_shell(ins)
                         shell_errexit = shell_errexit_of(ins)
+                        shell_argv = tuple(ins.value) if ins.is_json else ()
+                        if shell_reads_startup_files(shell_argv):
+                            startup = (f"the SHELL (line {ins.start_line}) starts a login or "
+                                       "interactive shell, which reads start-up files any RUN may "
+                                       "change")
+                    elif startup_file_variable(ins):
+                        startup = (f"line {ins.start_line} sets {startup_file_variable(ins)}, a "
+                                   "file the shell reads at start that any RUN may change")
+                    if ins.cmd == "WORKDIR":
+                        workdir = _workdir(workdir, ins)
+                    if ins.cmd == "ENV":
+                        env.update(ins.pairs())
+                    elif ins.cmd == "ARG":
+                        for declaration in ins.value:
+                            name, eq, value = declaration.partition("=")
+                            if eq:
+                                env[name] = value
+                            else:
+                                env.pop(name, None)  # given by --build-arg, or empty
                     yield from self._emit(df, group, between, indent)
                     group, between, pending, prev = [], [], [], None
                     continue
-                body, own_reason = self._candidate(ins, shell_ok, shell_errexit)
+                body, own_reason = self._candidate(ins, shell_ok, shell_errexit, shell_argv, startup,
+                                                   env, workdir)
                 pragma = _pragma_above(pending)
                 if pragma and body is not None:
                     # Merged, the comment would end up inside the continuation and cover nothing.
@@ -159,8 +207,10 @@ class MergeRuns(Pass):
                 prev, pending = (ins, body, own_reason), []
             yield from self._emit(df, group, between, indent)
 
-    def _candidate(self, ins: Instruction, shell_ok: bool,
-                   shell_errexit: bool) -> tuple[_Body | None, str | None]:
+    def _candidate(self, ins: Instruction, shell_ok: bool, shell_errexit: bool,
+                   shell_argv: tuple[str, ...] = (), startup: str = "",
+                   env: dict[str, str] | None = None,
+                   workdir: str | None = None) -> tuple[_Body | None, str | None]:
         reason = _why_not(ins, shell_ok)
         if reason is not None:
             return None, reason
@@ -176,9 +226,20 @@ class MergeRuns(Pass):
         isolate = changes[0][1] if changes else ""
         _, full_end = ins.args_file_span()
         errexit = shell_errexit or enables_errexit(script, anywhere=True)
-        errexit_main = shell_errexit or enables_errexit(script)
+        closes = startup
+        if not closes:
+            change = interpreter_change(script, shell_argv, env, workdir)
+            if change is not None:
+                closes = (f"that RUN may change the shell later RUNs start ({change}); merged, this "
+                          "body would run in the shell already started")
+        if not closes:
+            running = process_left_running(script)
+            if running is not None:
+                closes = (f"that RUN may leave a process running ({running}); merged, it would "
+                          "still run during this body")
         return _Body(ins, script, _file_text(ins, start, end), _file_text(ins, start, full_end),
-                     isolate, errexit, errexit_main, cleanup_order(script)), None
+                     isolate, errexit, errexit_at_end(script, shell_errexit), cleanup_order(script),
+                     closes), None
 
     def _emit(self, df: Dockerfile, group: list[_Body], between: list[tuple[list[Trivia], str]],
               indent: str) -> Iterator[Finding]:
@@ -261,14 +322,17 @@ def _pair_reason(previous: _Body, body: _Body, previous_leads: bool) -> str | No
     b = sorted(f.raw for f in body.ins.flags)
     if a != b:
         return "their flags differ (" + (" ".join(a) or "none") + " vs " + (" ".join(b) or "none") + ")"
+    if previous.closes:
+        return previous.closes
     if previous.script.ends_with_comment:
         return "the RUN before it ends with a comment"
     if body.script.ends_with_comment and not body.script.is_and_chain:
         return "it ends with a comment and would need grouping"
     wrapped = previous.isolate or (not previous_leads and not previous.script.is_and_chain)
-    compound_last = previous.script.statements[-1].kind in ("subshell", "group", "compound")
-    if (wrapped or compound_last) and previous.errexit:
-        # POSIX: -e is ignored in every command of an AND-OR list but the last, subshells included.
+    if previous.errexit and (wrapped or not previous.script.end_is_errexit_transparent):
+        # POSIX: -e is ignored in every command of an AND-OR list but the last, and in all they
+        # run (compound commands, subshells, functions): `( A ) && B` or `A && B` whose last
+        # statement runs others would go on where A alone stopped.
         return _ERREXIT_REASON
     return None
 
@@ -319,13 +383,19 @@ def _errexit_join(previous: _Body, body: _Body) -> str | None:
     Allowed when ``previous`` changes no state but shell options, those options are among
     -e/-u/-x/-v/pipefail, and ``body`` is a plain `&&` chain of simple commands: under -e such a
     chain fails exactly when it did without -e; -x/-v only trace; -u could only matter for a
-    parameter expansion and pipefail for a pipeline, so the body must have neither. The join is
-    `&&` when ``previous`` ends in a simple command or list (its failure then still fails the
-    whole RUN, as the last list of the script), and `;` when it ends in a compound command, which
-    must stay outside an `&&` list to keep -e in force inside it.
+    parameter expansion and pipefail for a pipeline, so the body must have neither (nor a command
+    substitution of several commands, inside which dash would now apply -e).
+
+    The join is asked of the shell model, which knows how `set -e` treats each statement:
+    - `&&` when nothing in ``previous``'s last statement is reached by -e from inside
+      (:attr:`Script.end_is_errexit_transparent`): a failure of the body then still fails the
+      merged RUN at the same command, whatever its last list looks like;
+    - `;` when -e is certainly in force at ``previous``'s last list and any failure of that list
+      has made the shell exit already (:attr:`Script.failure_exits_under_errexit`): the follower
+      then runs only when ``previous`` alone would have succeeded. (`set -e && a && b > f` is
+      not such a body: a failing `a` ends the list with -e ignored, and `; c` would run c);
+    - None otherwise.
     """
-    if not previous.errexit_main:  # e.g. `(set -e; a)`: the main shell would go on after a failure
-        return None
     options: set[str] = set()
     for obj, _why in previous.script.state_changes():
         if not isinstance(obj, Command) or obj.basename != "set":
@@ -348,18 +418,27 @@ def _errexit_join(previous: _Body, body: _Body) -> str | None:
             options |= letters
             i += 1
     script = body.script
-    if not script.is_and_chain or any(st.kind != "command" for st in script.statements):
+    if not script.is_and_chain or any(
+        st.kind != "command" or not st.errexit_transparent for st in script.statements
+    ):
         return None
     if ("u" in options or "nounset" in options) and "$" in script.text:
         return None
-    if previous.script.statements[-1].kind not in ("subshell", "group", "compound"):
+    if previous.script.end_is_errexit_transparent:
         return "&&"
-    # A compound command keeps -e inside only outside an `&&` list: join with `;`, which needs the
-    # last and-or list to be that compound alone (under -e, `a && { b; }; c` goes on to c when a
-    # fails, since a failing non-final command of a list does not stop the shell).
-    if len(previous.script.and_or_lists()[-1]) != 1:
+    if previous.errexit_end and previous.script.failure_exits_under_errexit:
+        return ";"
+    return None
+
+
+def _workdir(current: str | None, ins: Instruction) -> str | None:
+    """The working directory after a WORKDIR (None: not known here, e.g. a variable in it)."""
+    path = ins.value[0] if ins.value else ""
+    if "$" in path or "\\" in path:
         return None
-    return ";"
+    if path.startswith("/"):
+        return posixpath.normpath(path)
+    return posixpath.normpath(posixpath.join(current, path)) if current else None
 
 
 def _posix_shell(ins: Instruction) -> bool:

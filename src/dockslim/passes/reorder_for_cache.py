@@ -14,13 +14,35 @@ from .buildcontext import (
     parse_ignore,
 )
 from .depinstall import Needs, Refusal, analyse_run, is_dependency_install
+from ..managers import SYSTEM, recognize
 from .shellquery import run_script
 
 _COPY_FLAGS = frozenset({"chown", "chmod", "link"})
-# Folders the tools we model write into; a copy onto (or above) one of them is never reordered.
-_SYSTEM_DIRS = ("/", "/bin", "/etc", "/home", "/lib", "/lib64", "/root", "/sbin", "/tmp", "/usr",
-                "/usr/bin", "/usr/lib", "/usr/local", "/usr/local/bin", "/usr/local/lib",
-                "/usr/share", "/var", "/var/lib", "/var/cache", "/opt", "/srv", "/go", "/go/src")
+# Where the steps moved above the copy write, or read their configuration from: per ecosystem of
+# depinstall's installs, for system package managers, and for any RUN. A broad copy onto such a
+# folder, above one or inside one is never reordered: the late copy could overwrite what the
+# install put there, or the install would miss a configuration file the early copy put there.
+# Sources: pip's install scheme (sysconfig "posix_prefix", prefix /usr/local in the python
+# images) and its config files (pip.pypa.io/en/stable/topics/configuration); npm's global prefix
+# /usr/local and npmrc files (docs.npmjs.com/cli/configuring-npm/npmrc); the ruby image's
+# GEM_HOME /usr/local/bundle and /var/lib/gems of Debian's ruby; GOPATH /go and GOROOT
+# /usr/local/go of the golang image; composer's COMPOSER_HOME (~/.composer) and php's
+# /usr/local/etc/php; maven's ~/.m2 and /usr/share/maven/conf; system packages: anywhere the FHS
+# lets a distribution install, /opt (3.13, add-on packages) and /srv (3.17) included, not /home.
+_INSTALL_FOLDERS: dict[str, tuple[str, ...]] = {
+    "any": ("/tmp", "/var/tmp", "/root", "/home", "/etc"),
+    "system": ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/etc", "/var",
+               "/opt", "/srv", "/boot"),
+    "python": ("/usr/local/lib", "/usr/local/bin", "/usr/local/include", "/usr/local/share",
+               "/usr/local/etc", "/usr/lib/python3", "/usr/share/python-wheels"),
+    "node": ("/usr/local/lib/node_modules", "/usr/local/bin", "/usr/local/etc",
+             "/usr/local/share", "/usr/local/include"),
+    "ruby": ("/usr/local/bundle", "/usr/local/lib/ruby", "/usr/local/bin", "/usr/local/etc",
+             "/var/lib/gems"),
+    "go": ("/go", "/usr/local/go"),
+    "php": ("/usr/local/etc", "/usr/local/bin", "/usr/local/lib/php"),
+    "java": ("/usr/share/maven", "/usr/share/java"),
+}
 _METADATA = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "USER"})
 _BASE = "@base"  # stands for the base image's WORKDIR when the Dockerfile does not say it
 
@@ -120,8 +142,12 @@ class ReorderForCache(Pass):
       context folder's mode: unless a `WORKDIR` made the sub-folder before, that fix is unsafe.
     - an `ENV`/`ARG` value that names the copied folder (`PYTHONPATH=/code`, `PATH=/app/bin:...`),
       a `RUN --mount` bind or a mount inside the copied folder, a `SHELL`, variables in the copy
-      or in `WORKDIR`, an unknown base-image `WORKDIR` with a relative destination, or a copy onto
-      a system folder (`/`, `/usr`, `/root` ...): no fix.
+      or in `WORKDIR`, an unknown base-image `WORKDIR` with a relative destination: no fix.
+    - a copy onto, above or inside a folder the moved steps write into or read configuration from:
+      no fix. Any RUN: `/tmp`, `/root`, `/home`, `/etc`; pip: `/usr/local/lib`, `/usr/local/bin`
+      ...; npm: `/usr/local/lib/node_modules` ...; bundler: `/usr/local/bundle`; go: `/go`;
+      system package managers: `/usr`, `/var`, `/opt`, `/srv` .... So `COPY . /srv` or
+      `COPY . /opt/app` before `pip install -r` is reordered; before `apt-get install` it is not.
     - an install that may rewrite its lock file (`npm install`, `yarn` without
       `--frozen-lockfile`, `bundle install` without `--frozen`, `uv sync` without `--locked`,
       `pipenv install` without `--deploy`, `pnpm install` without `--frozen-lockfile`) gets an
@@ -231,7 +257,8 @@ class ReorderForCache(Pass):
             if installs and stop:
                 yield note(stop)
             return
-        problem = self._late_copy_problem(view, needs)
+        problem = _install_folder_conflict(copy.folder, needs, moved) or \
+            self._late_copy_problem(view, needs)
         if problem:
             if installs:
                 yield note(problem)
@@ -410,8 +437,27 @@ def _copy_refusal(copy: _Copy) -> str:
     if not copy.folder or copy.folder.startswith(_BASE):
         return ("the copy's destination is relative and the base image's WORKDIR is not known "
                 "(set WORKDIR first)")
-    if copy.folder in _SYSTEM_DIRS:
-        return f"the copy writes into the system folder {copy.folder}"
+    if copy.folder == "/":
+        return "the copy writes into the root folder /, where every install writes"
+    return ""
+
+
+def _install_folder_conflict(folder: str, needs: Needs, moved: list[Instruction]) -> str:
+    """Why the steps moved above the copy may write into (or read configuration from) the copied
+    folder, or "": the folders of :data:`_INSTALL_FOLDERS` they touch, on, above or below it."""
+    kinds = ["any", *sorted(needs.ecosystems)]
+    for ins in moved:
+        script = run_script(ins) if ins.cmd == "RUN" else None
+        if script is not None and any(recognize(c, SYSTEM) for c in script.commands):
+            kinds.append("system")
+            break
+    for kind in kinds:
+        for written in _INSTALL_FOLDERS.get(kind, ()):
+            if folder == "/" or _inside(folder, written) or _inside(written, folder):
+                who = {"any": "any RUN", "system": "system package installs"}.get(
+                    kind, f"{kind} installs")
+                return (f"the copy writes into {folder}, and {who} write or read configuration "
+                        f"in {written}")
     return ""
 
 

@@ -78,7 +78,7 @@ def unreadable_reason(script: Script | None) -> str | None:
     if not script.statements:
         return "its body is empty"
     if script.has_background_job:
-        return "it runs a command in the background (&)"
+        return "it runs a command in the background (&), which may still run when the body ends"
     return None
 
 
@@ -106,19 +106,59 @@ def shell_errexit(ins: Instruction) -> bool:
     return False
 
 
+def errexit_at_end(script: Script, shell_errexit: bool = False) -> bool:
+    """`set -e` is certainly in force when the main shell reaches the body's last and-or list.
+
+    In force from the SHELL (``shell_errexit``) or from a ``set -e`` / ``set -o errexit`` that
+    leads a top-level and-or list (so it ran whenever the shell got past it: `false && set -e`
+    may not have), and not switched off by a later ``set +e`` / ``set +o errexit`` in the main
+    shell (anywhere: a conditional one may have run).
+    """
+    on = shell_errexit
+    # The first command of each top-level and-or list (in a `{ }` group or not) runs whenever
+    # the shell gets there.
+    leaders = {id(lst[0].commands[0]) for lst in script.and_or_lists()
+               if lst[0].commands and lst[0].kind in ("command", "group")}
+    for cmd in script.commands_named("set"):
+        if cmd.context & _SCOPED:
+            continue
+        words = [w.value for w in cmd.argv[1:]]
+        if any(w is None for w in words):
+            return False
+        if _switches_errexit(words, "+"):
+            on = False
+        elif _switches_errexit(words, "-") and id(cmd) in leaders and cmd.context <= {"group"}:
+            on = True
+    return on
+
+
+def _switches_errexit(words: list[str | None], sign: str) -> bool:
+    for i, word in enumerate(words):
+        if word is None or word == "--":
+            return False
+        if word == sign + "o" and i + 1 < len(words) and words[i + 1] == "errexit":
+            return True
+        if word.startswith(sign) and not word.startswith(sign * 2) and "e" in word[1:] \
+                and word != sign + "o":
+            return True
+    return False
+
+
 def and_append_hazard(script: Script, errexit: bool) -> str | None:
     """Why appending `&& cmd` to this body could change what it does, or None.
 
-    POSIX shells ignore `set -e` in every command of an AND-OR list but the last, and inside
-    compound commands run there. So when errexit is in force, a body ending in a compound command
-    (`{ ...; }`, `( ... )`, `if`, `for`, `while`, `case`) would stop failing at its first error.
+    POSIX shells ignore `set -e` in every command of an AND-OR list but the last, and in
+    everything run there: a compound command, a subshell, a pipeline stage that is one, a
+    function called there. So when errexit is in force anywhere, the body's last statement must
+    hold none of those (:attr:`Script.end_is_errexit_transparent`).
     """
     if not script.statements:
         return None
-    if script.statements[-1].kind in ("subshell", "group", "compound") and (
+    if not script.end_is_errexit_transparent and (
         errexit or enables_errexit(script, anywhere=True)
     ):
-        return "it ends in a compound command that relies on `set -e`, which `&&` would switch off"
+        return ("it ends in a command that runs others under `set -e` (a compound command, a "
+                "subshell, a function), which `&&` would switch off in them")
     return None
 
 

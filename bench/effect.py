@@ -1,0 +1,167 @@
+"""The effect benchmark: what dockslim saves on real projects, built for real (issue #13, point 3).
+
+    python -m tests.integration.lab python bench/effect.py PROJECTS_DIR [--network host]
+                                    [--markdown out.md] [--json out.json]
+
+``PROJECTS_DIR`` holds one folder per project: its build context, with the Dockerfile at
+``Dockerfile`` (or the path named in ``PROJECTS_DIR/PROJECTS.tsv``: ``name<TAB>dockerfile<TAB>source``,
+where *source* says where it came from: ``owner/name@commit`` for a public repository brought here
+like the corpus, not committed). Run it inside a lab session (``python -m tests.integration.lab ...``)
+on an engine that can pull nothing: the lab tags its locally made base images as ``debian:bookworm``,
+``python:3.11``... and points apt and pip at the real registries.
+
+For each project, one after the other:
+
+* **original**: `docker build` (cache allowed: the engine's cache is shared by the variants, so
+  ``build s`` is the cold build only for the first variant of a project; compare sizes, not times);
+* **safe**: `dockslim fix` (safe fixes), built;
+* **verified**: `dockslim fix --unsafe-fixes --verify` (the fixes that build and pass the smoke check);
+* **peers**, where they are installed: `tally lint --fix` and `--fix --fix-unsafe` (PyPI
+  ``tally-cli``), ``dockerfile-doctor``; a peer that is not installed is a ``-`` with the reason.
+
+Reported per variant: image MB (10^6 bytes), layers, build s, smoke check (the verify check's
+outcome, same as the original's or not), files lost outside cache folders. Images are removed after
+each project. Not yet done: the rebuild after a source-only edit (`measure` has it), the peers'
+columns (no peer is installed here), and a set of >= 20 real projects (see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from dockslim.engine import fix_file, resolve_passes
+from dockslim.fixer import fix_text
+from dockslim.measure import Docker, MeasureError, diff_files
+from dockslim.passes import Options
+from dockslim.verify import DockerEngine, verify
+
+PEERS = {"tally": "PyPI tally-cli", "dockerfile-doctor": "dockerfile-doctor"}
+
+
+def projects(folder: Path) -> list[tuple[str, Path, str]]:
+    """(name, Dockerfile, source) per project folder."""
+    listed = folder / "PROJECTS.tsv"
+    if listed.is_file():
+        rows = [line.split("\t") for line in listed.read_text().splitlines()[1:] if line.strip()]
+        return [(r[0], folder / r[0] / r[1], r[2] if len(r) > 2 else "") for r in rows]
+    return [(p.name, p / "Dockerfile", "") for p in sorted(folder.iterdir()) if (p / "Dockerfile").is_file()]
+
+
+def _variant(engine: DockerEngine, label: str, text: str, creates) -> dict:
+    started = time.monotonic()
+    built = engine.build(label, text, creates)
+    row: dict = {"ok": built.ok, "seconds": round(time.monotonic() - started, 1)}
+    if built.ok:
+        facts = engine.docker.facts(built.tag)
+        row.update(tag=built.tag, mb=round(facts.size / 1e6, 1), layers=facts.layers)
+    else:
+        row["error"] = built.error.splitlines()[-1][:200]
+    return row
+
+
+def one(name: str, dockerfile: Path, network: str | None) -> dict:
+    passes = resolve_passes()
+    report = fix_file(str(dockerfile), passes, Options(), None)
+    if report.result is None:
+        return {"project": name, "error": str(report.error)}
+    safe = report.result
+    engine = DockerEngine(dockerfile, dockerfile.parent, network=network)
+    out: dict = {"project": name}
+    try:
+        out["original"] = _variant(engine, "original", safe.original, ())
+        if not out["original"]["ok"]:
+            return out
+        check = engine.smoke_check(out["original"]["tag"], None)
+        before = engine.smoke(out["original"]["tag"], check)
+        out["check"] = check.kind
+        out["safe"] = _variant(engine, "safe", safe.text, safe.creates) if safe.changed else dict(out["original"])
+        if out["safe"]["ok"]:
+            out["safe"]["smoke_same"] = engine.smoke(out["safe"]["tag"], check).summary == before.summary
+            out["safe"]["lost"] = len(diff_files(engine.files(out["original"]["tag"]),
+                                                 engine.files(out["safe"]["tag"])).lost)
+        unsafe_options = Options(unsafe_fixes=True)
+        full = fix_file(str(dockerfile), passes, unsafe_options, None).result
+        assert full is not None
+
+        def rerun(excluded):
+            return fix_text(full.original, passes, path=str(dockerfile), build_context=dockerfile.parent,
+                            options=unsafe_options, exclude=excluded)
+        started = time.monotonic()
+        v = verify(str(dockerfile), full, rerun, engine)
+        out["verified"] = {
+            "ok": not v.unverified, "mb": round((v.rewritten_size or v.original_size) / 1e6, 1),
+            "seconds": round(time.monotonic() - started, 1), "builds": v.builds,
+            "smoke_same": (v.rewritten_outcome.summary == v.original_outcome.summary
+                           if v.rewritten_outcome else None),
+            "lost": len(v.files.lost) if v.files else 0,
+            "dropped": [d.fix.finding.pass_id for d in v.dropped],
+        }
+        for peer, where in PEERS.items():
+            out[peer] = {"ok": False, "error": f"not installed ({where})"} if shutil.which(peer) is None \
+                else {"ok": False, "error": "peer runner not written yet"}
+    except MeasureError as exc:
+        out["error"] = str(exc)
+    finally:
+        engine.cleanup()
+    return out
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = ["| project | check | original MB | safe MB | verified MB | dropped | smoke same | files lost (safe/verified) |",
+             "|---|---|---|---|---|---|---|---|"]
+    saved_safe, saved_verified = [], []
+    for r in rows:
+        o, s, v = r.get("original", {}), r.get("safe", {}), r.get("verified", {})
+        if not o.get("ok"):
+            lines.append(f"| {r['project']} | - | failed: {o.get('error') or r.get('error', '')} | | | | | |")
+            continue
+        if s.get("ok"):
+            saved_safe.append(o["mb"] - s["mb"])
+        if v.get("ok"):
+            saved_verified.append(o["mb"] - v["mb"])
+        lines.append(f"| {r['project']} | {r.get('check', '-')} | {o['mb']} | {s.get('mb', 'failed')} | "
+                     f"{v.get('mb', '-')} | {', '.join(v.get('dropped', [])) or '-'} | "
+                     f"{s.get('smoke_same', '-')}/{v.get('smoke_same', '-')} | {s.get('lost', '-')}/{v.get('lost', '-')} |")
+    if saved_safe:
+        lines.append("")
+        lines.append(f"MB saved, safe: median {statistics.median(saved_safe):.1f}, total {sum(saved_safe):.1f}; "
+                     f"verified: median {statistics.median(saved_verified or [0]):.1f}, "
+                     f"total {sum(saved_verified):.1f} ({len(rows)} projects)")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("projects", type=Path)
+    ap.add_argument("--network", default="host")
+    ap.add_argument("--markdown", type=Path)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args(argv)
+    Docker().check()
+    rows = []
+    for name, dockerfile, source in projects(args.projects):
+        print(f"effect: {name} ...", file=sys.stderr, flush=True)
+        row = one(name, dockerfile, args.network)
+        row["source"] = source
+        rows.append(row)
+        print(json.dumps(row), file=sys.stderr, flush=True)
+    table = markdown(rows)
+    print(table)
+    if args.markdown:
+        args.markdown.write_text(table)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
