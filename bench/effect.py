@@ -1,7 +1,12 @@
 """The effect benchmark: what dockslim saves on real projects, built for real (issue #13, point 3).
 
+    python bench/effect.py --prepare PROJECTS_DIR [--mirror /work/.mirror]
     python -m tests.integration.lab python bench/effect.py PROJECTS_DIR [--network host]
                                     [--markdown out.md] [--json out.json]
+
+``--prepare`` exports the public projects of ``PUBLIC`` below (each repository brought here first
+with the tool library's ``fetch``, as for the corpus) at their pinned commits into PROJECTS_DIR with
+``git archive`` and writes ``PROJECTS.tsv``; nothing fetched is committed.
 
 ``PROJECTS_DIR`` holds one folder per project: its build context, with the Dockerfile at
 ``Dockerfile`` (or the path named in ``PROJECTS_DIR/PROJECTS.tsv``: ``name<TAB>dockerfile<TAB>source``,
@@ -31,6 +36,7 @@ import argparse
 import json
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -44,6 +50,20 @@ from dockslim.measure import Docker, MeasureError, diff_files
 from dockslim.passes import Options
 from dockslim.verify import DockerEngine, verify
 
+# (name, owner/repo, pinned commit, folder of the build context in the repository ("" = its root),
+# Dockerfile path inside that folder). Chosen because their bases are ones the lab makes
+# (python:3.11, python:3.11-slim, debian:bookworm...) and their dependencies come from PyPI/Debian.
+PUBLIC = (
+    ("vote", "dockersamples/example-voting-app", "63e9150ca17af4ed05880d4245e486481f73fcb4", "vote", "Dockerfile"),
+    ("primos", "lilkimo/primos-signup-backend", "e62ac55ff80bfa1c3e6e234e48ab90d8d3a22612", "", "Dockerfile"),
+    ("imageresizer", "totosan/ImageResizer", "82c549289cbe8c14921afaa0541719b971040cef", "", "Dockerfile"),
+    ("aziko", "Chinilshik-kalkulatorov/Aziko", "80daf6b0685e33099556c6a85d5f9b8459c0c43f", "", "Dockerfile"),
+    ("devops-starter", "zokan123/devops-project-starter", "4e11109c0c01b01e84fedd9bd5bc41054e3fdd09", "", "dockerfile"),
+    ("k3s-pi5-lab", "Gael-Troadec/K3s-Pi5-Lab", "04e20ada3600e36c6a9612968f778b9c1c710cfd", "", "Dockerfile"),
+    ("secure-retail-app", "yogita-ramesh-bugade/secure-retail-app", "ac78d67ce76a40bf17aaaacb2b42ea3d594a166a", "",
+     "Dockerfile"),
+)
+
 PEERS = {"tally": "PyPI tally-cli", "dockerfile-doctor": "dockerfile-doctor"}
 
 
@@ -54,6 +74,32 @@ def projects(folder: Path) -> list[tuple[str, Path, str]]:
         rows = [line.split("\t") for line in listed.read_text().splitlines()[1:] if line.strip()]
         return [(r[0], folder / r[0] / r[1], r[2] if len(r) > 2 else "") for r in rows]
     return [(p.name, p / "Dockerfile", "") for p in sorted(folder.iterdir()) if (p / "Dockerfile").is_file()]
+
+
+def prepare(folder: Path, mirror: Path) -> int:
+    """Export each project of PUBLIC at its commit into ``folder/<name>``; write PROJECTS.tsv."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows, missing = ["name\tdockerfile\tsource"], 0
+    for name, repo, commit, sub, dockerfile in PUBLIC:
+        git_dir = mirror / repo.replace("/", "+") / "repo"
+        target = folder / name
+        archive = subprocess.run(["git", "--git-dir", str(git_dir), "archive", commit, *([sub] if sub else [])],
+                                 capture_output=True)
+        if archive.returncode != 0:
+            print(f"effect: {repo}@{commit}: {archive.stderr.decode().strip()} (fetch it first)", file=sys.stderr)
+            missing += 1
+            continue
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir()
+        subprocess.run(["tar", "x", "-C", str(target)], input=archive.stdout, check=True)
+        if sub:  # git archive keeps the folder: lift its content to the project's root
+            inner = target / sub
+            for child in inner.iterdir():
+                child.rename(target / child.name)
+            shutil.rmtree(target / sub.split("/")[0])
+        rows.append(f"{name}\t{dockerfile}\t{repo}@{commit}" + (f":{sub}" if sub else ""))
+    (folder / "PROJECTS.tsv").write_text("\n".join(rows) + "\n")
+    return 1 if missing else 0
 
 
 def _variant(engine: DockerEngine, label: str, text: str, creates) -> dict:
@@ -142,10 +188,14 @@ def markdown(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("projects", type=Path)
+    ap.add_argument("--prepare", action="store_true", help="export PUBLIC's projects into PROJECTS and stop")
+    ap.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
     ap.add_argument("--network", default="host")
     ap.add_argument("--markdown", type=Path)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
+    if args.prepare:
+        return prepare(args.projects, args.mirror)
     Docker().check()
     rows = []
     for name, dockerfile, source in projects(args.projects):
