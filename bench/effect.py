@@ -62,6 +62,7 @@ PUBLIC = (
     ("k3s-pi5-lab", "Gael-Troadec/K3s-Pi5-Lab", "04e20ada3600e36c6a9612968f778b9c1c710cfd", "", "Dockerfile"),
     ("secure-retail-app", "yogita-ramesh-bugade/secure-retail-app", "ac78d67ce76a40bf17aaaacb2b42ea3d594a166a", "",
      "Dockerfile"),
+    ("ytflex", "kirellkekw/YTFlex", "f59d613a38ed23ecfb1d3aca14cd53f6996cf957", "", "Dockerfile"),
 )
 
 PEERS = {"tally": "PyPI tally-cli", "dockerfile-doctor": "dockerfile-doctor"}
@@ -110,7 +111,9 @@ def _variant(engine: DockerEngine, label: str, text: str, creates) -> dict:
         facts = engine.docker.facts(built.tag)
         row.update(tag=built.tag, mb=round(facts.size / 1e6, 1), layers=facts.layers)
     else:
-        row["error"] = built.error.splitlines()[-1][:200]
+        lines = [line.strip() for line in built.error.splitlines() if line.strip()]
+        row["error"] = lines[-1][:200] if lines else "build failed"
+        row["log"] = lines[-12:]  # the failing step's last lines, to say why in the table
     return row
 
 
