@@ -27,7 +27,8 @@ For each project, one after the other:
 Reported per variant: image MB (10^6 bytes), layers, build s, smoke check (the verify check's
 outcome, same as the original's or not), files lost outside cache folders. Images are removed after
 each project. Not yet done: the rebuild after a source-only edit (`measure` has it), the peers'
-columns (no peer is installed here), and a set of >= 20 real projects (see docs/benchmarks.md).
+columns (no peer is installed here), and a set of >= 20 real projects (8 in PUBLIC so far; see
+docs/benchmarks.md).
 """
 
 from __future__ import annotations
