@@ -164,9 +164,7 @@ class _EditMap:
             delta += len(e.text) - (e.end - e.start)
 
     def back(self, pos: int) -> int:
-        import bisect
-
-        k = bisect.bisect_right(self.new_starts, pos) - 1
+        k = bisect_right(self.new_starts, pos) - 1
         if k < 0:
             return pos
         if pos < self.new_ends[k]:

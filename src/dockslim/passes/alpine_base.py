@@ -119,17 +119,8 @@ class AlpineBase(Pass):
         if not stages:
             return
         env, arg_decls = _global_args(df)
-        parent: dict[int, int] = {}
-        names: dict[str, int] = {}
-        for stage in stages:
-            base = stage.base.lower()
-            if base in names:
-                parent[stage.index] = names[base]
-            if stage.name:
-                names[stage.name.lower()] = stage.index
-        children: dict[int, list[int]] = {}
-        for child, par in parent.items():
-            children.setdefault(par, []).append(child)
+        parent = df.stage_parents()
+        children = df.stage_children()
         roots = [s for s in stages if s.index not in parent]
         # Roots whose whole image is one global ARG are rewritten together (one ARG default).
         units: dict[str, list[Stage]] = {}

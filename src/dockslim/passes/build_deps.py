@@ -146,14 +146,8 @@ class _Checker:
     def run(self) -> Iterator[Finding]:
         stages = self.df.stages()
         copied_from = self._copied_from(stages)
-        parent: dict[int, int] = {}
-        names = {s.name.lower(): s.index for s in stages if s.name}
-        children: dict[int, list[Stage]] = {}
-        for stage in stages:
-            base_index = names.get(stage.base.lower())
-            if base_index is not None and base_index < stage.index:
-                parent[stage.index] = base_index
-                children.setdefault(base_index, []).append(stage)
+        parent = self.df.stage_parents()
+        children = {p: [stages[c] for c in cs] for p, cs in self.df.stage_children().items()}
         # What ships: the last stage, any stage nothing else uses (another possible --target), and
         # the stages they are built FROM. The rest are builders: only what is copied out ships.
         shipped: set[int] = set()

@@ -141,11 +141,7 @@ class Checker:
     def run(self) -> Iterator[Finding]:
         stages = self.df.stages()
         names = {s.name.lower(): s.index for s in stages if s.name}
-        parent: dict[int, int] = {}
-        for s in stages:
-            base = s.base.lower()
-            if base in names and names[base] < s.index:
-                parent[s.index] = names[base]
+        parent = self.df.stage_parents()
         runs_of: dict[int, list[Run]] = {}
         env_end: dict[int, dict[str, str]] = {}
         root_end: dict[int, bool] = {}
@@ -167,9 +163,7 @@ class Checker:
             runs_of[s.index], env_end[s.index], root_end[s.index] = runs, env, root
         copied_out = self._copied_out(stages, names)
         last = len(stages) - 1
-        children: dict[int, list[int]] = {}
-        for child in sorted(parent):
-            children.setdefault(parent[child], []).append(child)
+        children = self.df.stage_children()
         below = Below(children, runs_of)
         inherited: dict[int, Run | None] = {}  # stage -> the last RUN of its ancestors to refresh apt's lists
         for s in stages:

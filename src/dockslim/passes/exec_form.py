@@ -86,9 +86,9 @@ def _posix_c(shell: tuple[str, ...]) -> str | None:
 def stage_facts(df: Dockerfile) -> dict[int, StageFacts]:
     """Per stage index: shell, platform and ENTRYPOINT/CMD facts, inherited along `FROM <stage>`."""
     facts: dict[int, StageFacts] = {}
-    by_name: dict[str, int] = {}
+    parents = df.stage_parents()
     for stage in df.stages():
-        parent = by_name.get(stage.base.lower())
+        parent = parents.get(stage.index)
         inherited = facts.get(parent) if parent is not None else None
         if inherited is not None:
             shell, windows, entrypoint = inherited.shell, inherited.windows, inherited.entrypoint
@@ -105,22 +105,7 @@ def stage_facts(df: Dockerfile) -> dict[int, StageFacts]:
             elif ins.cmd == "CMD":
                 sets_cmd = True
         facts[stage.index] = StageFacts(shell, windows, entrypoint, sets_cmd, scratch)
-        if stage.name:
-            by_name[stage.name.lower()] = stage.index
     return facts
-
-
-def _children(df: Dockerfile) -> dict[int, list[int]]:
-    """Stage index -> the stages built `FROM` it (by name), directly."""
-    out: dict[int, list[int]] = {}
-    by_name: dict[str, int] = {}
-    for stage in df.stages():
-        parent = by_name.get(stage.base.lower())
-        if parent is not None:
-            out.setdefault(parent, []).append(stage.index)
-        if stage.name:
-            by_name[stage.name.lower()] = stage.index
-    return out
 
 
 def _shell_at(stage: Stage, facts: dict[int, StageFacts], df: Dockerfile, ins: Instruction) -> \
@@ -134,10 +119,7 @@ def _shell_at(stage: Stage, facts: dict[int, StageFacts], df: Dockerfile, ins: I
             shell = tuple(other.value)
     if shell is not None:
         return shell
-    parent = None
-    for earlier in df.stages()[: stage.index]:
-        if earlier.name and earlier.name.lower() == stage.base.lower():
-            parent = earlier.index
+    parent = df.stage_parents().get(stage.index)
     return facts[parent].shell if parent is not None else None
 
 
@@ -268,7 +250,7 @@ class ExecForm(Pass):
         if "jsonargsrecommended" in skipped or "all" in skipped:
             return
         facts = stage_facts(df)
-        children = _children(df)
+        children = df.stage_children()
         for stage in df.stages():
             for ins in stage.instructions:
                 target = ins.effective

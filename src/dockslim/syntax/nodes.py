@@ -260,6 +260,31 @@ class Dockerfile:
             cached = self.__dict__["_stages"] = self._build_stages()
         return cached
 
+    def stage_parents(self) -> dict[int, int]:
+        """Stage index -> the index of the earlier stage it is built ``FROM`` (by name, any case).
+
+        BuildKit resolves ``FROM name`` to a stage named before it, else to an image; every pass
+        that follows what a stage inherits asks here (built once per tree)."""
+        cached: dict[int, int] | None = self.__dict__.get("_stage_parents")
+        if cached is None:
+            cached = {}
+            by_name: dict[str, int] = {}
+            for stage in self.stages():
+                parent = by_name.get(stage.base.lower())
+                if parent is not None:
+                    cached[stage.index] = parent
+                if stage.name:
+                    by_name[stage.name.lower()] = stage.index
+            self.__dict__["_stage_parents"] = cached
+        return cached
+
+    def stage_children(self) -> dict[int, list[int]]:
+        """Stage index -> the stages built ``FROM`` it directly, in file order (a fresh dict)."""
+        out: dict[int, list[int]] = {}
+        for child, parent in self.stage_parents().items():
+            out.setdefault(parent, []).append(child)
+        return out
+
     def stage_items(self, stage: Stage) -> tuple[Item, ...]:
         """The stage's items after its FROM, trivia included, up to the next FROM."""
         by_from: dict[int, tuple[Item, ...]] | None = self.__dict__.get("_stage_items")
