@@ -34,22 +34,17 @@ docs/benchmarks.md).
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from dockslim.engine import fix_file, resolve_passes
-from dockslim.fixer import fix_text
-from dockslim.measure import Docker, MeasureError, diff_files
-from dockslim.passes import Options
-from dockslim.verify import DockerEngine, verify
+import effect_run  # the runner: variants, peers, table
+from dockslim.measure import Docker
 
 # (name, owner/repo, pinned commit, folder of the build context in the repository ("" = its root),
 # Dockerfile path inside that folder). Chosen because their bases are ones the lab makes
@@ -65,8 +60,6 @@ PUBLIC = (
      "Dockerfile"),
     ("ytflex", "kirellkekw/YTFlex", "f59d613a38ed23ecfb1d3aca14cd53f6996cf957", "", "Dockerfile"),
 )
-
-PEERS = {"tally": "PyPI tally-cli", "dockerfile-doctor": "dockerfile-doctor"}
 
 
 def projects(folder: Path) -> list[tuple[str, Path, str]]:
@@ -104,91 +97,6 @@ def prepare(folder: Path, mirror: Path) -> int:
     return 1 if missing else 0
 
 
-def _variant(engine: DockerEngine, label: str, text: str, creates) -> dict:
-    started = time.monotonic()
-    built = engine.build(label, text, creates)
-    row: dict = {"ok": built.ok, "seconds": round(time.monotonic() - started, 1)}
-    if built.ok:
-        facts = engine.docker.facts(built.tag)
-        row.update(tag=built.tag, mb=round(facts.size / 1e6, 1), layers=facts.layers)
-    else:
-        lines = [line.strip() for line in built.error.splitlines() if line.strip()]
-        row["error"] = lines[-1][:200] if lines else "build failed"
-        row["log"] = lines[-12:]  # the failing step's last lines, to say why in the table
-    return row
-
-
-def one(name: str, dockerfile: Path, network: str | None) -> dict:
-    passes = resolve_passes()
-    report = fix_file(str(dockerfile), passes, Options(), None)
-    if report.result is None:
-        return {"project": name, "error": str(report.error)}
-    safe = report.result
-    engine = DockerEngine(dockerfile, dockerfile.parent, network=network)
-    out: dict = {"project": name}
-    try:
-        out["original"] = _variant(engine, "original", safe.original, ())
-        if not out["original"]["ok"]:
-            return out
-        check = engine.smoke_check(out["original"]["tag"], None)
-        before = engine.smoke(out["original"]["tag"], check)
-        out["check"] = check.kind
-        out["safe"] = _variant(engine, "safe", safe.text, safe.creates) if safe.changed else dict(out["original"])
-        if out["safe"]["ok"]:
-            out["safe"]["smoke_same"] = engine.smoke(out["safe"]["tag"], check).summary == before.summary
-            out["safe"]["lost"] = len(diff_files(engine.files(out["original"]["tag"]),
-                                                 engine.files(out["safe"]["tag"])).lost)
-        unsafe_options = Options(unsafe_fixes=True)
-        full = fix_file(str(dockerfile), passes, unsafe_options, None).result
-        assert full is not None
-
-        def rerun(excluded):
-            return fix_text(full.original, passes, path=str(dockerfile), build_context=dockerfile.parent,
-                            options=unsafe_options, exclude=excluded)
-        started = time.monotonic()
-        v = verify(str(dockerfile), full, rerun, engine)
-        out["verified"] = {
-            "ok": not v.unverified, "mb": round((v.rewritten_size or v.original_size) / 1e6, 1),
-            "seconds": round(time.monotonic() - started, 1), "builds": v.builds,
-            "smoke_same": (v.rewritten_outcome.summary == v.original_outcome.summary
-                           if v.rewritten_outcome else None),
-            "lost": len(v.files.lost) if v.files else 0,
-            "dropped": [d.fix.finding.pass_id for d in v.dropped],
-        }
-        for peer, where in PEERS.items():
-            out[peer] = {"ok": False, "error": f"not installed ({where})"} if shutil.which(peer) is None \
-                else {"ok": False, "error": "peer runner not written yet"}
-    except MeasureError as exc:
-        out["error"] = str(exc)
-    finally:
-        engine.cleanup()
-    return out
-
-
-def markdown(rows: list[dict]) -> str:
-    lines = ["| project | check | original MB | safe MB | verified MB | dropped | smoke same | files lost (safe/verified) |",
-             "|---|---|---|---|---|---|---|---|"]
-    saved_safe, saved_verified = [], []
-    for r in rows:
-        o, s, v = r.get("original", {}), r.get("safe", {}), r.get("verified", {})
-        if not o.get("ok"):
-            lines.append(f"| {r['project']} | - | failed: {o.get('error') or r.get('error', '')} | | | | | |")
-            continue
-        if s.get("ok"):
-            saved_safe.append(o["mb"] - s["mb"])
-        if v.get("ok"):
-            saved_verified.append(o["mb"] - v["mb"])
-        lines.append(f"| {r['project']} | {r.get('check', '-')} | {o['mb']} | {s.get('mb', 'failed')} | "
-                     f"{v.get('mb', '-')} | {', '.join(v.get('dropped', [])) or '-'} | "
-                     f"{s.get('smoke_same', '-')}/{v.get('smoke_same', '-')} | {s.get('lost', '-')}/{v.get('lost', '-')} |")
-    if saved_safe:
-        lines.append("")
-        lines.append(f"MB saved, safe: median {statistics.median(saved_safe):.1f}, total {sum(saved_safe):.1f}; "
-                     f"verified: median {statistics.median(saved_verified or [0]):.1f}, "
-                     f"total {sum(saved_verified):.1f} ({len(rows)} projects)")
-    return "\n".join(lines) + "\n"
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("projects", type=Path)
@@ -196,25 +104,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
     ap.add_argument("--network", default="host")
     ap.add_argument("--markdown", type=Path)
-    ap.add_argument("--json", type=Path)
+    ap.add_argument("--json", type=Path, help="written after every project (an interrupted run keeps its work)")
+    ap.add_argument("--only", type=lambda v: [n for n in v.split(",") if n], default=[],
+                    help="NAME[,NAME]: these projects only")
+    ap.add_argument("--resume", type=Path, help="an earlier --json: its projects are kept, not run again")
+    ap.add_argument("--peers-venv", type=Path,
+                    help="the venv of bench/requirements-peers.txt (default: the peers on PATH)")
+    ap.add_argument("--cold", action="store_true", help="build every variant with --no-cache (slow)")
     args = ap.parse_args(argv)
     if args.prepare:
         return prepare(args.projects, args.mirror)
     Docker().check()
-    rows = []
-    for name, dockerfile, source in projects(args.projects):
-        print(f"effect: {name} ...", file=sys.stderr, flush=True)
-        row = one(name, dockerfile, args.network)
-        row["source"] = source
-        rows.append(row)
-        print(json.dumps(row), file=sys.stderr, flush=True)
-    table = markdown(rows)
-    print(table)
-    if args.markdown:
-        args.markdown.write_text(table)
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2) + "\n")
-    return 0
+    return effect_run.run(projects(args.projects), network=args.network, peers_venv=args.peers_venv,
+                          only=args.only, resume=args.resume, cold=args.cold, json_out=args.json,
+                          markdown_out=args.markdown)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Callable, Iterable, Mapping, Sequence
+from typing import IO, Callable, Collection, Iterable, Mapping, Sequence
 
 from .options import RunOptions
 
@@ -239,10 +239,36 @@ def diff_files(original: Mapping[str, Entry], rewritten: Mapping[str, Entry],
 # --- pure: the source change ----------------------------------------------------------------------
 
 
-def pick_source_file(context: Path) -> str | None:
+def copied_files(text: str, context: Path, dockerfile_path: str | None = None) -> frozenset[str] | None:
+    """The files of ``context`` that the Dockerfile ``text`` copies into some stage (`COPY`/`ADD`
+    from the build context, `.dockerignore` honoured), or None when a source cannot be resolved
+    here (a variable in it): then any file may be copied."""
+    from .passes.buildcontext import context_view
+    from .syntax import parse
+
+    view = context_view(context, dockerfile_path)
+    if view is None:
+        return None
+    out: set[str] = set()
+    for ins in parse(text).instructions:
+        ins = ins.effective
+        if ins.cmd not in ("COPY", "ADD") or ins.heredocs or ins.flag("from") is not None:
+            continue
+        for source in ins.value[:-1]:
+            if "$" in source:
+                return None
+            if ins.cmd == "ADD" and "://" in source:
+                continue  # a URL or a git repository: not from the context
+            for match in view.glob(source):
+                out.update(view.walk(match, limit=100_000))
+    return frozenset(out)
+
+
+def pick_source_file(context: Path, among: Collection[str] | None = None) -> str | None:
     """A file of the build context that is source, not a dependency manifest: the one a developer
     edits between two builds. Code before text and documentation, then shallowest first, then by
-    name; None when the context has none."""
+    name; only files ``among`` those given (e.g. :func:`copied_files`: a file the build does not
+    copy would not bust the cache); None when the context has none."""
     candidates = []
     for dirpath, dirnames, filenames in os.walk(context):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
@@ -254,6 +280,8 @@ def pick_source_file(context: Path) -> str | None:
             if not name.endswith(SOURCE_SUFFIXES):
                 continue
             rel = rel_dir / name
+            if among is not None and rel.as_posix() not in among:
+                continue
             candidates.append((not name.endswith(SOURCE_SUFFIXES[:-2]), len(rel.parts), str(rel)))
     return min(candidates)[2] if candidates else None
 
@@ -581,7 +609,8 @@ def measure(path: str, original_text: str, rewritten_text: str, applied: Sequenc
     dockerfile = Path(path).resolve()
     inside = dockerfile.is_relative_to(context)
     rel_dockerfile = dockerfile.relative_to(context) if inside else Path("Dockerfile.dockslim")
-    m.changed_file = change if change is not None else pick_source_file(context)
+    m.changed_file = change if change is not None else pick_source_file(
+        context, copied_files(original_text, context, str(dockerfile)))
     if m.changed_file is not None and not (context / m.changed_file).is_file():
         raise MeasureError(f"--change {m.changed_file}: no such file in the build context {context}")
     run = uuid.uuid4().hex[:10]

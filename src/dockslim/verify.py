@@ -41,6 +41,7 @@ from .measure import (
     Entry,
     FileDiff,
     MeasureError,
+    _append_change,
     _copy_context,
     diff_files,
     needs_buildkit,
@@ -79,6 +80,7 @@ class Built:
     tag: str = ""
     size: int = 0
     error: str = ""
+    seconds: float = 0.0
 
 
 class Engine(Protocol):
@@ -376,6 +378,7 @@ class DockerEngine:
         self.tags: list[str] = []
         self._tmp = tempfile.TemporaryDirectory(prefix="dockslim-verify-")
         self._count = 0
+        self._built: dict[str, tuple[Path, Path]] = {}   # tag -> (its copy of the context, Dockerfile)
         try:
             self.docker.check()
         except MeasureError as exc:
@@ -386,7 +389,8 @@ class DockerEngine:
     def builder(self) -> str:
         return "BuildKit" if self.docker.buildkit else "classic"
 
-    def build(self, label: str, text: str, creates: Sequence[tuple[str, str]]) -> Built:
+    def build(self, label: str, text: str, creates: Sequence[tuple[str, str]], *,
+              no_cache: bool = False) -> Built:
         self._count += 1
         if not self.docker.buildkit:
             why = needs_buildkit(text)
@@ -404,14 +408,27 @@ class DockerEngine:
         if self.progress:
             self.progress.start(f"building the {label} image (#{self._count})")
         try:
-            self.docker.build(df, folder, tag, no_cache=False)
+            seconds = self.docker.build(df, folder, tag, no_cache=no_cache)
         except MeasureError as exc:
             return Built(False, error=str(exc))
         finally:
             if self.progress:
                 self.progress.done()
         self.tags.append(tag)
-        return Built(True, tag, self.docker.facts(tag).size)
+        self._built[tag] = (folder, df)
+        return Built(True, tag, self.docker.facts(tag).size, seconds=seconds)
+
+    def rebuild(self, tag: str, change: str) -> float:
+        """Seconds to build the image ``tag`` again after a source-only change to ``change`` (a
+        file of its copy of the context), as `measure` does. The rebuilt image is removed at once,
+        so that no later build finds its layers in the cache. Raises MeasureError."""
+        folder, df = self._built[tag]
+        _append_change(folder / change)
+        again = f"{tag}-rebuild"
+        try:
+            return self.docker.build(df, folder, again, no_cache=False)
+        finally:
+            self.docker.remove([again])
 
     def smoke_check(self, tag: str, verify_cmd: str | None) -> SmokeCheck:
         return choose_check(self.docker.config(tag), verify_cmd)
