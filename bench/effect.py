@@ -2,7 +2,8 @@
 
     python bench/effect.py --prepare PROJECTS_DIR [--mirror /work/.mirror]
     python -m tests.integration.lab python bench/effect.py PROJECTS_DIR [--network host]
-                                    [--markdown out.md] [--json out.json]
+                                    [--markdown out.md] [--json out.json] [--only a,b]
+                                    [--resume out.json] [--peers-venv .venv-peers] [--cold]
 
 ``--prepare`` exports the public projects of ``PUBLIC`` below (each repository brought here first
 with the tool library's ``fetch``, as for the corpus) at their pinned commits into PROJECTS_DIR with
@@ -15,20 +16,27 @@ like the corpus, not committed). Run it inside a lab session (``python -m tests.
 on an engine that can pull nothing: the lab tags its locally made base images as ``debian:bookworm``,
 ``python:3.11``... and points apt and pip at the real registries.
 
-For each project, one after the other:
+For each project, one after the other (the runner is ``bench/effect_run.py``):
 
-* **original**: `docker build` (cache allowed: the engine's cache is shared by the variants, so
-  ``build s`` is the cold build only for the first variant of a project; compare sizes, not times);
+* **original**: `docker build --no-cache` (its cold build; the base image is there);
 * **safe**: `dockslim fix` (safe fixes), built;
 * **verified**: `dockslim fix --unsafe-fixes --verify` (the fixes that build and pass the smoke check);
-* **peers**, where they are installed: `tally lint --fix` and `--fix --fix-unsafe` (PyPI
-  ``tally-cli``), ``dockerfile-doctor``; a peer that is not installed is a ``-`` with the reason.
+* **peers**: `tally lint --fix` and `--fix --fix-unsafe` (PyPI ``tally-cli``), ``dockerfile-doctor --fix``
+  and ``--fix --unsafe-fixes``, each run on a copy of the Dockerfile (named ``Dockerfile``) beside a
+  copy of the context. Install them apart from dockslim's dependencies
+  (``python3 -m venv .venv-peers && .venv-peers/bin/pip install -r bench/requirements-peers.txt``)
+  and pass ``--peers-venv .venv-peers`` (default: the peers on PATH). A peer that is not installed,
+  crashes, changes nothing or whose rewrite does not build is an entry saying so, not an error.
 
-Reported per variant: image MB (10^6 bytes), layers, build s, smoke check (the verify check's
-outcome, same as the original's or not), files lost outside cache folders. Images are removed after
-each project. Not yet done: the rebuild after a source-only edit (`measure` has it), the peers'
-columns (no peer is installed here), and a set of >= 20 real projects (8 in PUBLIC so far; see
-docs/benchmarks.md).
+Every variant but the original is built on the engine's cache as the variants before it left it
+(``--cold``: every one with ``--no-cache``, several times slower). A variant whose text is another's
+is not built again (``= safe``). Reported per variant: image MB (10^6 bytes), layers, build s,
+rebuild s after a source-only edit (a line appended to the first source file the Dockerfile copies
+that is not a dependency manifest, in the variant's copy of the context; the rebuilt image removed at
+once), smoke check (the verify check's outcome, same as the original's or not), files lost outside
+cache folders; then a summary per tool (MB saved: median and total; builds broken; crashes). The
+JSON (``--json``) is rewritten after each project; ``--resume out.json`` keeps its projects and runs
+the others; ``--only a,b`` runs a subset. Images are removed after each project.
 """
 
 from __future__ import annotations

@@ -376,7 +376,9 @@ def markdown(projects: Sequence[Mapping], meta: Mapping | None = None) -> str:
         if not t["installed"]:
             lines.append(f"| {tool} | not installed | | | | | | | | | |")
             continue
-        lines.append(f"| {tool} | {versions.get(tool, '-')} | {_num(t['median_mb_saved'])} | {_num(t['total_mb_saved'])} | "
+        version = versions.get(tool) or (f"dockslim {versions['dockslim']}" if tool in DOCKSLIM and "dockslim" in versions
+                                         else "-")
+        lines.append(f"| {tool} | {version} | {_num(t['median_mb_saved'])} | {_num(t['total_mb_saved'])} | "
                      f"{t['measured']} | {t['build failed']} | {t['needs BuildKit']} | {t['crashed']} | {t['unchanged']} | "
                      f"{t['smoke differs']} | {t['files lost']} |")
     return "\n".join(lines) + "\n"
