@@ -228,7 +228,7 @@ def one(name: str, dockerfile: Path, network: str | None, peers: Mapping[str, st
             if executable is None:
                 rows[peer.name] = {"status": "not installed"}
                 continue
-            say(f"{name}: {peer.name}")
+            say(f"{name}: running {peer.name} on a copy")
             entry = run_peer(peer, executable, original, context)
             if entry["status"] == "rewritten":
                 text = entry.pop("text")
