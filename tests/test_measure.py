@@ -227,3 +227,31 @@ def test_a_failed_builds_log_tail_skips_the_deprecation_notice_and_blank_lines()
            "            environment-variable.", "", "Get \"https://registry-1.docker.io/v2/\": no such host"]
     assert log_tail(log) == ["Step 1/6 : FROM alpine:3.18", "Get \"https://registry-1.docker.io/v2/\": no such host"]
     assert log_tail([f"line {i}" for i in range(20)], n=3) == ["line 17", "line 18", "line 19"]
+
+
+@pytest.mark.parametrize(("printed", "major"), [
+    ("20.10.24+dfsg1\n", 20), ("28.2.2", 28), ("", 0), ("unknown", 0), ("  18.09.1", 18),
+])
+def test_client_major_reads_docker_version(printed, major):
+    from dockslim.measure import _client_major
+    assert _client_major(printed) == major
+
+
+@pytest.mark.parametrize(("buildx_rc", "client", "expected"), [
+    (0, "28.2.2", True),            # buildx plugin: BuildKit
+    (1, "28.2.2", False),           # a CLI from 23.0 on without buildx falls back to classic
+    (1, "20.10.24+dfsg1", True),    # an older CLI drives the engine's own BuildKit
+    (1, "", False),
+])
+def test_buildkit_without_buildx_on_an_old_cli(monkeypatch, buildx_rc, client, expected):
+    import subprocess as sp
+
+    from dockslim.measure import Docker
+    docker = Docker()
+
+    def run(argv, **_):
+        if argv[0] == "buildx":
+            return sp.CompletedProcess(argv, buildx_rc, "", "")
+        return sp.CompletedProcess(argv, 0, client, "")
+    monkeypatch.setattr(docker, "_run", run)
+    assert docker.buildkit is expected

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -60,6 +61,12 @@ SOURCE_SUFFIXES = (".py", ".js", ".ts", ".go", ".rb", ".php", ".java", ".rs", ".
 # A Dockerfile the classic builder cannot read: these need BuildKit.
 BUILDKIT_RUN_FLAGS = frozenset({"mount", "network", "security"})
 CLASSIC_COPY_FLAGS = frozenset({"from", "chown"})
+
+
+def _client_major(version: str) -> int:
+    """The major number of ``docker version``'s client version (``20.10.24+dfsg1`` -> 20; 0 if unknown)."""
+    match = re.match(r"\s*(\d+)\.", version)
+    return int(match.group(1)) if match else 0
 
 
 class MeasureError(Exception):
@@ -435,8 +442,13 @@ class Docker:
 
     @property
     def buildkit(self) -> bool:
+        """Whether builds go through BuildKit: with the buildx plugin, or with a CLI older than 23.0,
+        which still drives the engine's own BuildKit when ``DOCKER_BUILDKIT=1`` (a newer CLI without
+        buildx falls back to the classic builder)."""
         if self._buildkit is None:
-            self._buildkit = self._run(["buildx", "version"], timeout=60).returncode == 0
+            self._buildkit = (self._run(["buildx", "version"], timeout=60).returncode == 0
+                              or _client_major(self._run(["version", "--format", "{{.Client.Version}}"],
+                                                         timeout=60).stdout) in range(18, 23))
         return self._buildkit
 
     def build(self, dockerfile: Path, context: Path, tag: str, *, no_cache: bool) -> float:
