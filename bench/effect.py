@@ -31,8 +31,8 @@ For each project, one after the other:
 Reported per variant: image MB (10^6 bytes), layers, build s, smoke check (the verify check's
 outcome, same as the original's or not), files lost outside cache folders. Images are removed after
 each project. Not yet done: the rebuild after a source-only edit (`measure` has it), the peers'
-columns (no peer is installed here), and a table over the >= 20 projects now listed (24 in PUBLIC, 1
-in OURS; 10 of them need stand-in tags the lab does not make yet: Debian trixie/stable, Python 3.13,
+columns (no peer is installed here), and a table over the >= 20 projects now listed (27 in PUBLIC, 1
+in OURS; 12 of them need stand-in tags the lab does not make yet: Debian trixie/stable/12, Python 3.13,
 python:3.11-(slim-)bookworm, Rust; see bench/effect_projects.md).
 """
 
@@ -87,12 +87,15 @@ PUBLIC = (
     # C from Debian packages (make, cmake, gcc):
     ("qi", "ebell495/qi", "557e46e0fd158998f826b959dfce9ee2ce357b38", "", "Dockerfile"),
     ("goofy-coin", "LucaSforza/goofy_coin", "62e1748c36f88dc74a3b9be0f0175df57877f96d", "", "Dockerfile"),
+    ("nanopi-r4s-boot", "takumin/nanopi-r4s-boot", "4f5c4dd7759c53d0718b7678408685b680db1a3d", "", "Dockerfile"),
+    ("scratch-python", "fj0r/scratch", "d92224e75aabea0e928a0b2a5d88e52d9c29d225", "python", "debian.Dockerfile"),
     ("mayhem-example", "realfoambabel/mayhem-github-example", "3716f5a81823d411793e719ef0d32e16acd79862", "",
      "Dockerfile"),
     # Rust (a rust builder stage and a Debian slim runtime, or rust alone):
     ("btc-rpc-proxy", "dobtc/btc-rpc-proxy", "0f759801b4acff017d0203035df03435b7a95dbf", "", "Dockerfile"),
     ("todo-web-rust", "alekseinovikov/todo-web-rust", "7ff1903a26d1f377f01d3f796c772021f6f64765", "", "Dockerfile"),
     ("rustless", "jgunnink/rustless_webserver_demo", "3667b23746388ed240782324c3850e548697c8fe", "", "Dockerfile"),
+    ("sutom-api", "paq1/sutom-api", "90de1c840fa21fef64c130b6ddadb93a642026ae", "", "Dockerfile"),
     ("bot-request-handler", "dipankardas011/bot-request-handler-rust", "35c6084b05ac20a7adf3ceb7981e9b00876882ad", "",
      "Dockerfile"),
 )
