@@ -7,12 +7,16 @@
 
 ``--prepare`` exports the public projects of ``PUBLIC`` below (each repository brought here first
 with the tool library's ``fetch``, as for the corpus) at their pinned commits into PROJECTS_DIR with
-``git archive`` and writes ``PROJECTS.tsv``; nothing fetched is committed.
+``git archive``, copies our own projects of ``OURS`` (folders of this repository, e.g. the seed
+article's Django app in ``fixtures/effect/seed-django``) and writes ``PROJECTS.tsv``; nothing fetched
+is committed. Why each project is in the list, and the rule that chose them:
+``bench/effect_projects.md``.
 
 ``PROJECTS_DIR`` holds one folder per project: its build context, with the Dockerfile at
 ``Dockerfile`` (or the path named in ``PROJECTS_DIR/PROJECTS.tsv``: ``name<TAB>dockerfile<TAB>source``,
 where *source* says where it came from: ``owner/name@commit`` for a public repository brought here
-like the corpus, not committed). Run it inside a lab session (``python -m tests.integration.lab ...``)
+like the corpus, not committed; ``ours: <folder>`` for a project of ``OURS``). Run it inside a lab
+session (``python -m tests.integration.lab ...``)
 on an engine that can pull nothing: the lab tags its locally made base images as ``debian:bookworm``,
 ``python:3.11``... and points apt and pip at the real registries.
 
@@ -67,6 +71,40 @@ PUBLIC = (
     ("secure-retail-app", "yogita-ramesh-bugade/secure-retail-app", "ac78d67ce76a40bf17aaaacb2b42ea3d594a166a", "",
      "Dockerfile"),
     ("ytflex", "kirellkekw/YTFlex", "f59d613a38ed23ecfb1d3aca14cd53f6996cf957", "", "Dockerfile"),
+    # Added for issue #13's >= 20 projects; how they were chosen (the rule, the queries, the rejects):
+    # bench/effect_projects.md. Python web apps and data tools:
+    ("devopstest", "yassel008/devopstest", "2cb7e5295591bc9b308ec2133b8e6ce9b85a4802", "", "Dockerfile"),
+    ("sqs-consumer", "awakzdev/sqs-consumer", "894b2abbe74d33f63a645fe7617e3024c2574c21", "", "Dockerfile"),
+    ("tp4-dados", "Matheuscara/TP4_PYTHON_DADOS_FACULDADE", "bf6d4ae8c0e6d8e5a4cf1853624d7d87ca8a6348", "",
+     "dockerfile"),
+    ("finops-analyzer", "Shivay00001/cloud-finops-cost-analyzer", "05b5995b450c952fa7124d18b5584b403a4c0cd1", "",
+     "Dockerfile"),
+    ("email-spam", "Sami606713/email_spam", "b88e6ffb822b75bed747c60dab716d4d7b92508c", "", "Dockerfile"),
+    ("mlproject01", "meetagni/mlproject01", "41dcdd54e181c47449806cd0aab266f6a5e1a70e", "", "Dockerfile"),
+    ("chat-cli", "KDercksen/chat-cli", "2a2a07062c38cbbf0f6a60e76034b72a5bfccd2c", "", "Dockerfile"),
+    ("fastapi-ddd", "CodesForge/fastapi-ddd-template", "d58e52a3bc9242c4ab759791b1963c794e3a52a2", "",
+     "dockerfile"),
+    ("boston-housing", "sahil120105/Boston-Housing-Price-Predictor", "ec1c5e751a0dd56b485dad37b5c0f788291d54f6", "",
+     "Dockerfile"),
+    # C from Debian packages (make, cmake, gcc):
+    ("qi", "ebell495/qi", "557e46e0fd158998f826b959dfce9ee2ce357b38", "", "Dockerfile"),
+    ("goofy-coin", "LucaSforza/goofy_coin", "62e1748c36f88dc74a3b9be0f0175df57877f96d", "", "Dockerfile"),
+    ("nanopi-r4s-boot", "takumin/nanopi-r4s-boot", "4f5c4dd7759c53d0718b7678408685b680db1a3d", "", "Dockerfile"),
+    ("scratch-python", "fj0r/scratch", "d92224e75aabea0e928a0b2a5d88e52d9c29d225", "python", "debian.Dockerfile"),
+    ("mayhem-example", "realfoambabel/mayhem-github-example", "3716f5a81823d411793e719ef0d32e16acd79862", "",
+     "Dockerfile"),
+    # Rust (a rust builder stage and a Debian slim runtime, or rust alone):
+    ("btc-rpc-proxy", "dobtc/btc-rpc-proxy", "0f759801b4acff017d0203035df03435b7a95dbf", "", "Dockerfile"),
+    ("todo-web-rust", "alekseinovikov/todo-web-rust", "7ff1903a26d1f377f01d3f796c772021f6f64765", "", "Dockerfile"),
+    ("rustless", "jgunnink/rustless_webserver_demo", "3667b23746388ed240782324c3850e548697c8fe", "", "Dockerfile"),
+    ("sutom-api", "paq1/sutom-api", "90de1c840fa21fef64c130b6ddadb93a642026ae", "", "Dockerfile"),
+    ("bot-request-handler", "dipankardas011/bot-request-handler-rust", "35c6084b05ac20a7adf3ceb7981e9b00876882ad", "",
+     "Dockerfile"),
+)
+
+# Our own projects: (name, folder in this repository, Dockerfile path inside it), copied by --prepare.
+OURS = (
+    ("seed-django", "fixtures/effect/seed-django", "Dockerfile"),  # the seed article's app on python:3.11-slim
 )
 
 
@@ -80,7 +118,7 @@ def projects(folder: Path) -> list[tuple[str, Path, str]]:
 
 
 def prepare(folder: Path, mirror: Path) -> int:
-    """Export each project of PUBLIC at its commit into ``folder/<name>``; write PROJECTS.tsv."""
+    """Export each project of PUBLIC at its commit into ``folder/<name>``, copy OURS; write PROJECTS.tsv."""
     folder.mkdir(parents=True, exist_ok=True)
     rows, missing = ["name\tdockerfile\tsource"], 0
     for name, repo, commit, sub, dockerfile in PUBLIC:
@@ -101,6 +139,10 @@ def prepare(folder: Path, mirror: Path) -> int:
                 child.rename(target / child.name)
             shutil.rmtree(target / sub.split("/")[0])
         rows.append(f"{name}\t{dockerfile}\t{repo}@{commit}" + (f":{sub}" if sub else ""))
+    for name, source, dockerfile in OURS:
+        shutil.rmtree(folder / name, ignore_errors=True)
+        shutil.copytree(ROOT / source, folder / name)
+        rows.append(f"{name}\t{dockerfile}\tours: {source}")
     (folder / "PROJECTS.tsv").write_text("\n".join(rows) + "\n")
     return 1 if missing else 0
 
