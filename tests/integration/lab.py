@@ -650,7 +650,7 @@ RUN apt-get update \\
 """
 _RUST_BODY = """\
 COPY rust/ /usr/local/
-RUN chmod -R a+w /usr/local/rustup /usr/local/cargo && rustup --version && cargo --version
+RUN rustup --version && cargo --version
 """
 _PATCH_FILES = (("pip-cache-patch.py", PIP_CACHE_PATCH),)
 
@@ -711,6 +711,11 @@ def _rust_context(where: Path) -> None:
     for proxy in RUSTUP.parent.iterdir():  # the proxies rustup made on the host: links to rustup
         if proxy.is_symlink() and os.readlink(proxy) == "rustup":
             (bin_dir / proxy.name).symlink_to("rustup")
+    # The official image's `chmod -R a+w $RUSTUP_HOME $CARGO_HOME`, done here: in a RUN it would
+    # copy the whole toolchain into a second layer.
+    for path in (where / "rust").rglob("*"):
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o222)
 
 
 def _ensure_image(name: str, registries: Registries) -> None:
