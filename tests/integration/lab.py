@@ -580,9 +580,14 @@ PIP_CACHE_PATCH = """
 
 # Added by the dockslim lab (tests/integration/lab.py): the lab's route to PyPI strips HTTP caching
 # headers, without which pip caches nothing; PyPI sends them, so cache as if it had.
+# (cachecontrol 0.14, pip >= 24.1, may pass a weak reference to the response.)
 def _dockslim_lab_cache_response(self, request, response, *args, **kwargs):
-    if not any(h in response.headers for h in ("cache-control", "expires", "etag", "last-modified")):
-        response.headers["Cache-Control"] = "max-age=600"
+    import weakref
+
+    target = response() if isinstance(response, weakref.ref) else response
+    if target is not None and not any(
+            h in target.headers for h in ("cache-control", "expires", "etag", "last-modified")):
+        target.headers["Cache-Control"] = "max-age=600"
     return _dockslim_lab_cache_response.original(self, request, response, *args, **kwargs)
 
 
