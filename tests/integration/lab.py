@@ -61,8 +61,8 @@ pip's cache: on this project's machine the route to PyPI strips HTTP caching hea
 wrote nothing to ``/root/.cache/pip`` (the host's pip neither) and ``--no-cache-dir`` seemed to
 save nothing. PyPI sends them (files: a year; pages: 10 minutes), so the Python stand-ins' pip
 caches a response that has none as PyPI's would be cached (``PIP_CACHE_PATCH``, appended to pip's
-vendored cachecontrol); where the headers arrive, nothing changes. Pip in a venv made by
-``python -m venv`` is Debian's wheel, unpatched.
+vendored cachecontrol, and in the pip wheel that ``python -m venv`` installs); where the
+headers arrive, nothing changes.
 
 These images are stand-ins: same distribution, package manager and tag, not the official images'
 bytes. Everything slow is cached in ``$DOCKSLIM_LAB_CACHE`` (default ``/var/cache/dockslim-lab``):
@@ -594,6 +594,26 @@ def _dockslim_lab_cache_response(self, request, response, *args, **kwargs):
 _dockslim_lab_cache_response.original = CacheController.cache_response
 CacheController.cache_response = _dockslim_lab_cache_response
 """
+PIP_PATCHER = '''"""Run by the dockslim lab when it makes a Python stand-in: append pip-cache-patch.py (beside this
+file) to pip's vendored cachecontrol, in the installed pip and in the pip wheel(s) that Debian's
+`python -m venv` installs from /usr/share/python-wheels."""
+import glob
+import os
+import zipfile
+
+import pip._vendor.cachecontrol.controller as controller
+
+patch = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "pip-cache-patch.py")).read()
+with open(controller.__file__, "a") as f:
+    f.write(patch)
+member = "pip/_vendor/cachecontrol/controller.py"
+for wheel in glob.glob("/usr/share/python-wheels/pip-*.whl"):
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(wheel + ".part", "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, data + patch.encode() if item.filename == member else data)
+    os.replace(wheel + ".part", wheel)
+'''
 
 # buildpack-deps (docker-library/buildpack-deps, debian/SUITE/{curl,scm,}/Dockerfile), which the
 # official non-slim python and rust images are built on, without ImageMagick and its -dev
@@ -626,7 +646,7 @@ class Recipe:
 
 
 _PYTHON_BODY = """\
-COPY config/pip-cache-patch.py /usr/local/share/dockslim-lab/
+COPY config/ /usr/local/share/dockslim-lab/
 RUN apt-get update \\
     && apt-get install -y --no-install-recommends ca-certificates netbase tzdata \\
        python3 python3-pip python3-venv python3-dev \\
@@ -635,8 +655,7 @@ RUN apt-get update \\
        /usr/lib/*-linux-gnu/libpython3*.a \\
     && ln -s /usr/bin/python3 /usr/local/bin/python \\
     && ln -s /usr/bin/pip3 /usr/local/bin/pip \\
-    && cat /usr/local/share/dockslim-lab/pip-cache-patch.py >> \\
-       "$(python3 -c 'import pip._vendor.cachecontrol.controller as m; print(m.__file__)')"
+    && python3 /usr/local/share/dockslim-lab/patch-pip.py
 ENV LANG=C.UTF-8
 """
 _BUILDPACK_BODY = f"""\
@@ -657,7 +676,7 @@ _RUST_BODY = """\
 COPY rust/ /usr/local/
 RUN rustup --version && cargo --version
 """
-_PATCH_FILES = (("pip-cache-patch.py", PIP_CACHE_PATCH),)
+_PATCH_FILES = (("pip-cache-patch.py", PIP_CACHE_PATCH), ("patch-pip.py", PIP_PATCHER))
 
 RECIPES: dict[str, Recipe] = {
     "buildpack:bookworm": Recipe("rootfs:bookworm", "bookworm", _BUILDPACK_BODY),

@@ -63,12 +63,14 @@ CMD . /etc/os-release && echo "$VERSION_CODENAME" && jq --version
 
 
 # Shared by the Python checks: `python`/`pip` on PATH, no PEP 668 marker, headers, pip's cache
-# written by `pip install` and not with `--no-cache-dir`.
+# written by `pip install` (also a venv's pip) and not with `--no-cache-dir`.
 _PYTHON_CHECKS = """\
 RUN python -c "import sysconfig, os; assert os.path.isfile(os.path.join(sysconfig.get_paths()['include'], 'Python.h'))" \\
     && ! ls /usr/lib/python3*/EXTERNALLY-MANAGED \\
     && pip install --no-cache-dir six && test ! -e /root/.cache/pip
 RUN pip install idna && test -n "$(find /root/.cache/pip -type f)"
+RUN rm -r /root/.cache/pip && python -m venv /tmp/venv && /tmp/venv/bin/pip install idna \
+    && test -n "$(find /root/.cache/pip -type f)"
 """
 _PYTHON_FACTS = 'CMD python --version && (command -v gcc || echo no-gcc) && du -sk /root/.cache/pip\n'
 
