@@ -34,13 +34,22 @@ def _opt_out_reason() -> str | None:
     return "the lab runs in CI (CI=true) or with DOCKSLIM_LAB=1: it builds real images for minutes"
 
 
+def _bases() -> str | None:
+    """The extra base families to make: $DOCKSLIM_LAB_BASES, else all of them for the long lab
+    (DOCKSLIM_LAB=1, which test_bases.py checks), else none (CI's quick lab stays cheap)."""
+    if os.environ.get("DOCKSLIM_LAB_BASES", "").strip():
+        return None  # the session reads it
+    wanted = os.environ.get("DOCKSLIM_LAB", "").strip().lower()
+    return "all" if wanted in ("1", "yes", "true", "full") else ""
+
+
 @pytest.fixture(scope="session")
 def lab_session():
     reason = _opt_out_reason() or lab.engine_reason()
     if reason:
         pytest.skip(reason)
     try:
-        with lab.session() as session:
+        with lab.session(bases=_bases()) as session:
             REGISTRIES.append(session.registries.describe())
             yield session
     except lab.LabUnavailable as exc:

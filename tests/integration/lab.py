@@ -1,27 +1,75 @@
 """The lab: real `docker build`s on an engine that can pull nothing.
 
-Base images are made here instead of pulled:
+Base images are made here instead of pulled, and cached (versioned tags, see LAB_VERSION):
 
-* ``dockslim-lab/rootfs`` - a Debian bookworm root filesystem (``debootstrap --variant=minbase``
-  from the host's own Debian mirror), imported with ``docker import``;
-* ``dockslim-lab/python`` - that root plus Debian's ``python3``/``python3-pip``/``python3-venv``,
-  with ``python``/``pip`` on PATH and no PEP 668 marker, as the official Python images have;
-* per session, thin *config layers* on top, tagged like the images fixtures name
-  (``debian:bookworm``, ``debian:bookworm-slim``, ``python:3.11-slim``, ``python:3.11``). When the
-  real registries answer (the default), they carry the host's apt sources and the host's trust
-  store, so that ``apt-get update``/``install`` and ``pip install`` in a build reach the Debian
-  archive and PyPI, as on a developer's machine; otherwise (or with
-  ``DOCKSLIM_LAB_REGISTRIES=loopback``) apt's sources and pip's index point to a local apt
-  repository and a local Python package index that this module serves on 127.0.0.1 (the
-  *loopback mirror*). Builds use ``--network host`` either way.
+* ``dockslim-lab/rootfs:SUITE-vN`` - a Debian root filesystem (``debootstrap --variant=minbase``;
+  bookworm from the host's own Debian mirror, trixie from the same mirror with the suite renamed),
+  apt set up as in the official images, imported with ``docker import``;
+* ``dockslim-lab/python:3.X-slim-SUITE-vN`` - that root plus Debian's ``python3``/``pip``/``venv``
+  and ``python3-dev`` (headers, no compiler), ``ca-certificates``/``netbase``/``tzdata``, with
+  ``python``/``pip`` on PATH, no PEP 668 marker, and pip's HTTP cache made to work here (below);
+* ``dockslim-lab/buildpack:SUITE-vN`` - the root plus a subset of buildpack-deps (compilers, make,
+  git, curl, the common ``-dev`` libraries), which the official non-slim images are built on;
+* ``dockslim-lab/python:3.X-SUITE-vN`` and ``dockslim-lab/rust:...`` - Python or the host's Rust
+  toolchain on top of those;
+* per session, thin *config layers* on top, tagged like the images Dockerfiles name. When the
+  real registries answer (the default), they carry the host's apt sources (renamed to the image's
+  suite) and the host's trust store, so that ``apt-get update``/``install``, ``pip install`` and
+  ``cargo build`` in a build reach the Debian archive, PyPI and crates.io, as on a developer's
+  machine; otherwise (or with ``DOCKSLIM_LAB_REGISTRIES=loopback``) apt's sources and pip's index
+  point to a local apt repository and a local Python package index that this module serves on
+  127.0.0.1 (the *loopback mirror*; the default bases only). Builds use ``--network host``.
 
-These images are stand-ins: same distribution, same package manager, same tag, but not the
-official images' bytes (a Debian Python 3.11 instead of a source-built one in /usr/local).
+Which tags a session provides: the *default* family always (what CI uses; cheap to make), and
+the extra families only when asked, with ``session(bases=...)`` or ``DOCKSLIM_LAB_BASES`` (``all``,
+or a comma-separated list of family names); ``python -m tests.integration.lab`` honours the env.
 
-Everything slow is cached in ``$DOCKSLIM_LAB_CACHE`` (default ``/var/cache/dockslim-lab``): the
-root filesystem tarball, the ``.deb``s and wheels; the engine keeps the two base images. A cold
-start costs a debootstrap (a few minutes); a warm one a few seconds. A lock file serialises lab
-sessions on one machine, since the stand-in tags are global to the engine.
+default (bookworm; the only family CI makes)
+    ``debian:bookworm``, ``debian:bookworm-slim`` -> rootfs bookworm. Both are the minbase root
+    (the official ``-slim`` also drops man pages and docs via dpkg path-excludes; not here).
+    ``python:3.11-slim`` -> python 3.11 slim. Debian's Python 3.11.2 in /usr, pip 23.0.1 (the
+    official: a source-built 3.11.x in /usr/local, a newer pip). Headers (``Python.h``) present,
+    no gcc, as in the official slim image.
+    ``python:3.11`` -> the same slim image (cheap); with the ``python`` family it is the full one.
+debian
+    ``debian:12``, ``debian:12-slim`` -> rootfs bookworm, as above.
+    ``debian:trixie``, ``debian:trixie-slim``, ``debian:13``, ``debian:13-slim``,
+    ``debian:stable``, ``debian:stable-slim``, ``debian:latest`` -> rootfs trixie (minbase), with
+    ``trixie``, ``trixie-updates`` and ``trixie-security`` sources.
+python
+    ``python:3.11``, ``python:3.11-bookworm`` -> python 3.11 full: the buildpack subset below plus
+    Python 3.11 as in the slim one. ``python:3.11-slim-bookworm`` -> python 3.11 slim.
+    ``python:3.13``, ``python:3.13-trixie`` -> python 3.13 full on trixie (Debian's 3.13, pip
+    25.1); ``python:3.13-slim``, ``python:3.13-slim-trixie`` -> python 3.13 slim on trixie.
+    The buildpack subset (``BUILDPACK_PACKAGES``) is buildpack-deps' curl, scm and full layers
+    without ImageMagick and its -dev libraries, mercurial and subversion (~0.5 GB of rarely used
+    packages).
+rust
+    ``rust:1.95``, ``rust:1``, ``rust:latest``, ``rust:1-bookworm``, ``rust:1.95-bookworm`` ->
+    rust full: the bookworm buildpack subset plus the host's Rust toolchain (cargo, rustc,
+    rust-std: rustup's minimal profile) in RUSTUP_HOME=/usr/local/rustup,
+    CARGO_HOME=/usr/local/cargo, with rustup and its proxies in /usr/local/cargo/bin, as the
+    official image lays it out. ``rust:slim``, ``rust:1-slim``, ``rust:1-slim-bookworm``,
+    ``rust:1.95-slim``, ``rust:1.95-slim-bookworm`` -> rust slim: bookworm plus ``ca-certificates``,
+    ``gcc``, ``libc6-dev`` (the official slim's packages) and the same toolchain. The official
+    ``rust:1``/``latest``/``slim`` are trixie-based since Rust 1.89; these are bookworm.
+    Approximate: ``rust:1.N`` and ``rust:1.N-{slim,bookworm,slim-bookworm}`` for 56 <= N < 95
+    name the same images (a newer compiler builds older crates; ``RUST_VERSION`` says 1.95.0).
+
+pip's cache: on this project's machine the route to PyPI strips HTTP caching headers
+(``Cache-Control``, ``ETag``...), and pip caches no response without them, so ``pip install``
+wrote nothing to ``/root/.cache/pip`` (the host's pip neither) and ``--no-cache-dir`` seemed to
+save nothing. PyPI sends them (files: a year; pages: 10 minutes), so the Python stand-ins' pip
+caches a response that has none as PyPI's would be cached (``PIP_CACHE_PATCH``, appended to pip's
+vendored cachecontrol, and in the pip wheel that ``python -m venv`` installs); where the
+headers arrive, nothing changes.
+
+These images are stand-ins: same distribution, package manager and tag, not the official images'
+bytes. Everything slow is cached in ``$DOCKSLIM_LAB_CACHE`` (default ``/var/cache/dockslim-lab``):
+the root filesystem tarballs, the ``.deb``s and wheels; the engine keeps the base images. A cold
+start of the default family costs a debootstrap and the Python layer (~2 min here); a warm one a few
+seconds; all families cold, ~15 min more. A lock file serialises lab sessions on one machine,
+since the stand-in tags are global to the engine.
 """
 
 from __future__ import annotations
@@ -41,23 +89,90 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 CACHE = Path(os.environ.get("DOCKSLIM_LAB_CACHE", "/var/cache/dockslim-lab"))
-LAB_VERSION = "1"  # bump when the base images' recipe changes: cached images are then rebuilt
-SUITE = "bookworm"
+LAB_VERSION = "2"  # bump when the base images' recipe changes: cached images are then rebuilt
+SUITE = "bookworm"  # the host's suite, which the default family is made of
+SUITES = ("bookworm", "trixie")
 LABEL = "dockslim.lab"
 
-ROOTFS_IMAGE = f"dockslim-lab/rootfs:{SUITE}-v{LAB_VERSION}"
-PYTHON_IMAGE = f"dockslim-lab/python:3.11-v{LAB_VERSION}"
-# The tags fixtures name -> which lab base they stand in for.
-STAND_INS = {
-    "debian:bookworm": ROOTFS_IMAGE,
-    "debian:bookworm-slim": ROOTFS_IMAGE,
-    "python:3.11-slim": PYTHON_IMAGE,
-    "python:3.11": PYTHON_IMAGE,
+
+def lab_image(name: str) -> str:
+    """The engine's tag of a lab base: ``rootfs:bookworm`` -> ``dockslim-lab/rootfs:bookworm-v2``."""
+    return f"dockslim-lab/{name}-v{LAB_VERSION}"
+
+
+ROOTFS_IMAGE = lab_image(f"rootfs:{SUITE}")
+PYTHON_IMAGE = lab_image("python:3.11-slim-bookworm")
+
+# The Rust toolchain the rust family copies in (rustup's minimal profile: these components).
+RUST_TOOLCHAIN = Path(os.environ.get("DOCKSLIM_LAB_RUST_TOOLCHAIN",
+                                     "/root/.rustup/toolchains/1.95.0-x86_64-unknown-linux-gnu"))
+RUSTUP = Path("/root/.cargo/bin/rustup")
+RUST_COMPONENTS = ("cargo", "rustc", "rust-std")
+RUST_OLDEST_ALIAS = 56  # rust:1.N for N from here up to the toolchain's: approximate aliases
+
+
+def _rust_tags(image_full: str, image_slim: str) -> dict[str, str]:
+    minor = int(RUST_TOOLCHAIN.name.split(".")[1]) if RUST_TOOLCHAIN.name.startswith("1.") else 95
+    tags = {"rust:1": image_full, "rust:latest": image_full, "rust:1-bookworm": image_full,
+            "rust:slim": image_slim, "rust:1-slim": image_slim, "rust:1-slim-bookworm": image_slim}
+    for n in range(RUST_OLDEST_ALIAS, minor + 1):
+        for variant in ("", "-bookworm"):
+            tags[f"rust:1.{n}{variant}"] = image_full
+        for variant in ("-slim", "-slim-bookworm"):
+            tags[f"rust:1.{n}{variant}"] = image_slim
+    return tags
+
+
+# Family -> the tags it provides -> the lab base each stands in for (names for lab_image). Later
+# families override earlier ones: with `python`, python:3.11 is the full image, not the slim one.
+FAMILIES: dict[str, dict[str, str]] = {
+    "default": {
+        "debian:bookworm": "rootfs:bookworm",
+        "debian:bookworm-slim": "rootfs:bookworm",
+        "python:3.11-slim": "python:3.11-slim-bookworm",
+        "python:3.11": "python:3.11-slim-bookworm",
+    },
+    "debian": {
+        "debian:12": "rootfs:bookworm", "debian:12-slim": "rootfs:bookworm",
+        **{f"debian:{name}": "rootfs:trixie" for name in (
+            "trixie", "trixie-slim", "13", "13-slim", "stable", "stable-slim", "latest")},
+    },
+    "python": {
+        "python:3.11": "python:3.11-bookworm",
+        "python:3.11-bookworm": "python:3.11-bookworm",
+        "python:3.11-slim-bookworm": "python:3.11-slim-bookworm",
+        "python:3.13": "python:3.13-trixie",
+        "python:3.13-trixie": "python:3.13-trixie",
+        "python:3.13-slim": "python:3.13-slim-trixie",
+        "python:3.13-slim-trixie": "python:3.13-slim-trixie",
+    },
+    "rust": _rust_tags("rust:1.95-bookworm", "rust:1.95-slim-bookworm"),
 }
+STAND_INS = FAMILIES["default"]  # what CI uses
+
+
+def families_wanted(bases: str | None = None) -> tuple[str, ...]:
+    """The families a session makes: ``default`` plus what ``bases`` (or ``DOCKSLIM_LAB_BASES``)
+    names: ``all``, or names separated by commas."""
+    text = (os.environ.get("DOCKSLIM_LAB_BASES", "") if bases is None else bases).strip().lower()
+    names = list(FAMILIES) if text == "all" else [w.strip() for w in text.split(",") if w.strip()]
+    unknown = [n for n in names if n not in FAMILIES]
+    if unknown:
+        raise LabUnavailable(f"no lab base family {', '.join(unknown)}; there are: {', '.join(FAMILIES)}")
+    return tuple(n for n in FAMILIES if n == "default" or n in names)
+
+
+def stand_ins(families: tuple[str, ...]) -> dict[str, str]:
+    """Tag -> lab base name, for these families."""
+    out: dict[str, str] = {}
+    for family in families:
+        out.update(FAMILIES[family])
+    return out
+
 
 # What the local apt repository carries, with every dependency: the Python stand-in's packages
 # (installed with --no-install-recommends) and what the lab fixtures install, whose recommended
@@ -250,16 +365,16 @@ _APT_CONF = {
 }
 
 
-def _rootfs_tarball() -> Path:
-    tarball = CACHE / f"rootfs-{SUITE}-v{LAB_VERSION}.tar"
+def _rootfs_tarball(suite: str) -> Path:
+    tarball = CACHE / f"rootfs-{suite}-v{LAB_VERSION}.tar"
     if tarball.exists():
         return tarball
     _ensure_tool("debootstrap", "debootstrap")
-    mirror = _host_mirror()
+    mirror = _host_mirror()  # the host's archive, which also carries the other suites
     work = Path(tempfile.mkdtemp(prefix="rootfs-", dir=CACHE))
     try:
         root = work / "root"
-        _run(["debootstrap", "--variant=minbase", SUITE, str(root), mirror], timeout=1500)
+        _run(["debootstrap", "--variant=minbase", suite, str(root), mirror], timeout=1500)
         for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
             for p in (root / junk).glob("*"):
                 if p.is_file():
@@ -276,15 +391,16 @@ def _rootfs_tarball() -> Path:
     return tarball
 
 
-def _ensure_rootfs_image() -> None:
-    if _image_labels(ROOTFS_IMAGE) is not None:
+def _ensure_rootfs_image(suite: str = SUITE) -> None:
+    image = lab_image(f"rootfs:{suite}")
+    if _image_labels(image) is not None:
         return
-    tarball = _rootfs_tarball()
+    tarball = _rootfs_tarball(suite)
     _run(["docker", "import",
           "--change", f"ENV PATH={_PATH}",
           "--change", 'CMD ["bash"]',
           "--change", f"LABEL {LABEL}={LAB_VERSION}",
-          str(tarball), ROOTFS_IMAGE])
+          str(tarball), image])
 
 
 # --- the local apt repository and Python package index --------------------------------------------
@@ -389,18 +505,22 @@ def _serve(root: Path):
 # --- images ---------------------------------------------------------------------------------------
 
 
-def _build(tag: str, dockerfile: str, files: dict[str, str | bytes] | None = None, timeout: int = 900) -> None:
+def _build(tag: str, dockerfile: str, files: dict[str, str | bytes] | None = None, timeout: int = 1800,
+           context: Path | None = None) -> None:
+    """Build ``dockerfile`` as ``tag``; ``files`` go under ``config/`` in the build context, which is
+    ``context`` (a folder prepared by the caller, e.g. the Rust toolchain) or a temporary one."""
     with tempfile.TemporaryDirectory(prefix="lab-image-") as tmp:
-        (Path(tmp) / "Dockerfile").write_text(dockerfile)
-        (Path(tmp) / "config").mkdir()
+        where = context or Path(tmp)
+        (where / "Dockerfile").write_text(dockerfile)
+        (where / "config").mkdir(exist_ok=True)
         for name, content in (files or {}).items():
-            target = Path(tmp) / "config" / name
+            target = where / "config" / name
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, bytes):
                 target.write_bytes(content)
             else:
                 target.write_text(content)
-        _run(["docker", "build", "--network", "host", "-q", "-t", tag, tmp], timeout=timeout,
+        _run(["docker", "build", "--network", "host", "-q", "-t", tag, str(where)], timeout=timeout,
              env={**os.environ, "DOCKER_BUILDKIT": "0"})
 
 
@@ -427,17 +547,22 @@ LABEL {label}={version}
 """
 
 
-def _config_files(registries: Registries) -> dict[str, str | bytes]:
-    """The files a config layer puts in place (path in the image -> content)."""
+def _config_files(registries: Registries, suite: str = SUITE) -> dict[str, str | bytes]:
+    """The files a config layer puts in place (path in the image -> content), for an image of
+    ``suite``: the host's apt sources name the host's suite, which is renamed."""
     if not registries.real:
+        if suite != SUITE:
+            raise LabUnavailable(f"the loopback mirror only carries {SUITE}; {suite} bases need the "
+                                 f"real registries ({registries.why_not_real})")
         port = registries.port
         return {
             "etc/apt/sources.list": f"deb [trusted=yes] http://127.0.0.1:{port}/apt ./\n",
             "etc/pip.conf": f"[global]\nindex-url = http://127.0.0.1:{port}/pypi/simple/\n"
                             "trusted-host = 127.0.0.1\ndisable-pip-version-check = true\n",
         }
-    files: dict[str, str | bytes] = {f"etc/apt/sources.list.d/{name}": text
-                                     for name, text in host_apt_sources().items()}
+    files: dict[str, str | bytes] = {
+        f"etc/apt/sources.list.d/{name}": re.sub(rf"\b{SUITE}\b", suite, text)
+        for name, text in host_apt_sources().items()}
     for keyring in _signed_by(host_apt_sources()):
         files[str(keyring).lstrip("/")] = keyring.read_bytes()
     # The host's trust store: its bundle where Debian's tools look, and the host's own CAs where
@@ -449,44 +574,233 @@ def _config_files(registries: Registries) -> dict[str, str | bytes]:
     files["etc/pip.conf"] = (f"[global]\ncert = {HOST_CA_BUNDLE}\ndisable-pip-version-check = true\n")
     return files
 
-_PYTHON_RECIPE = """\
-FROM {config}
+
+# Appended to pip's vendored cachecontrol in the Python stand-ins: see the module docstring.
+PIP_CACHE_PATCH = """
+
+# Added by the dockslim lab (tests/integration/lab.py): the lab's route to PyPI strips HTTP caching
+# headers, without which pip caches nothing; PyPI sends them, so cache as if it had.
+# (cachecontrol 0.14, pip >= 24.1, may pass a weak reference to the response.)
+def _dockslim_lab_cache_response(self, request, response, *args, **kwargs):
+    import weakref
+
+    target = response() if isinstance(response, weakref.ref) else response
+    if target is not None and not any(
+            h in target.headers for h in ("cache-control", "expires", "etag", "last-modified")):
+        target.headers["Cache-Control"] = "max-age=600"
+    return _dockslim_lab_cache_response.original(self, request, response, *args, **kwargs)
+
+
+_dockslim_lab_cache_response.original = CacheController.cache_response
+CacheController.cache_response = _dockslim_lab_cache_response
+"""
+PIP_PATCHER = '''"""Run by the dockslim lab when it makes a Python stand-in: append pip-cache-patch.py (beside this
+file) to pip's vendored cachecontrol, in the installed pip and in the pip wheel(s) that Debian's
+`python -m venv` installs from /usr/share/python-wheels."""
+import glob
+import os
+import zipfile
+
+import pip._vendor.cachecontrol.controller as controller
+
+patch = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "pip-cache-patch.py")).read()
+with open(controller.__file__, "a") as f:
+    f.write(patch)
+member = "pip/_vendor/cachecontrol/controller.py"
+for wheel in glob.glob("/usr/share/python-wheels/pip-*.whl"):
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(wheel + ".part", "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, data + patch.encode() if item.filename == member else data)
+    os.replace(wheel + ".part", wheel)
+'''
+
+# buildpack-deps (docker-library/buildpack-deps, debian/SUITE/{curl,scm,}/Dockerfile), which the
+# official non-slim python and rust images are built on, without ImageMagick and its -dev
+# libraries, mercurial and subversion; pkg-config, which those -dev libraries pull in anyway.
+BUILDPACK_PACKAGES = (
+    # curl
+    "ca-certificates", "curl", "gnupg", "netbase", "wget",
+    # scm
+    "git", "openssh-client", "procps",
+    # full
+    "autoconf", "automake", "bzip2", "default-libmysqlclient-dev", "dpkg-dev", "file", "g++", "gcc",
+    "libbz2-dev", "libc6-dev", "libcurl4-openssl-dev", "libdb-dev", "libevent-dev", "libffi-dev",
+    "libgdbm-dev", "libglib2.0-dev", "libgmp-dev", "libjpeg-dev", "libkrb5-dev", "liblzma-dev",
+    "libmaxminddb-dev", "libncurses-dev", "libpng-dev", "libpq-dev", "libreadline-dev",
+    "libsqlite3-dev", "libssl-dev", "libtool", "libwebp-dev", "libxml2-dev", "libxslt1-dev",
+    "libyaml-dev", "make", "patch", "pkg-config", "unzip", "xz-utils", "zlib1g-dev",
+)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a lab base is made: a Dockerfile body on ``parent`` (a lab base name) under a config
+    layer for ``suite``."""
+
+    parent: str
+    suite: str
+    body: str
+    files: tuple[tuple[str, str], ...] = ()
+    rust: bool = False  # the build context carries the host's Rust toolchain
+
+
+_PYTHON_BODY = """\
+COPY config/ /usr/local/share/dockslim-lab/
 RUN apt-get update \\
-    && apt-get install -y --no-install-recommends python3 python3-pip python3-venv \\
+    && apt-get install -y --no-install-recommends ca-certificates netbase tzdata \\
+       python3 python3-pip python3-venv python3-dev \\
     && rm -rf /var/lib/apt/lists/* \\
-    && rm -f /usr/lib/python3*/EXTERNALLY-MANAGED \\
+    && rm -f /usr/lib/python3*/EXTERNALLY-MANAGED /usr/lib/python3.*/config-*/libpython3*.a \\
+       /usr/lib/*-linux-gnu/libpython3*.a \\
     && ln -s /usr/bin/python3 /usr/local/bin/python \\
-    && ln -s /usr/bin/pip3 /usr/local/bin/pip
+    && ln -s /usr/bin/pip3 /usr/local/bin/pip \\
+    && python3 /usr/local/share/dockslim-lab/patch-pip.py
 ENV LANG=C.UTF-8
 """
+_BUILDPACK_BODY = f"""\
+RUN apt-get update \\
+    && apt-get install -y --no-install-recommends {" ".join(BUILDPACK_PACKAGES)} \\
+    && rm -rf /var/lib/apt/lists/*
+"""
+_RUST_ENV = """\
+ENV RUSTUP_HOME=/usr/local/rustup CARGO_HOME=/usr/local/cargo \\
+    PATH=/usr/local/cargo/bin:{path} RUST_VERSION={version}
+"""
+_RUST_SLIM_BODY = """\
+RUN apt-get update \\
+    && apt-get install -y --no-install-recommends ca-certificates gcc libc6-dev \\
+    && rm -rf /var/lib/apt/lists/*
+"""
+_RUST_BODY = """\
+COPY rust/ /usr/local/
+RUN rustup --version && cargo --version
+"""
+_PATCH_FILES = (("pip-cache-patch.py", PIP_CACHE_PATCH), ("patch-pip.py", PIP_PATCHER))
+
+RECIPES: dict[str, Recipe] = {
+    "buildpack:bookworm": Recipe("rootfs:bookworm", "bookworm", _BUILDPACK_BODY),
+    "buildpack:trixie": Recipe("rootfs:trixie", "trixie", _BUILDPACK_BODY),
+    "python:3.11-slim-bookworm": Recipe("rootfs:bookworm", "bookworm", _PYTHON_BODY, _PATCH_FILES),
+    "python:3.11-bookworm": Recipe("buildpack:bookworm", "bookworm", _PYTHON_BODY, _PATCH_FILES),
+    "python:3.13-slim-trixie": Recipe("rootfs:trixie", "trixie", _PYTHON_BODY, _PATCH_FILES),
+    "python:3.13-trixie": Recipe("buildpack:trixie", "trixie", _PYTHON_BODY, _PATCH_FILES),
+    "rust:1.95-slim-bookworm": Recipe("rootfs:bookworm", "bookworm", _RUST_SLIM_BODY + _RUST_BODY,
+                                      rust=True),
+    "rust:1.95-bookworm": Recipe("buildpack:bookworm", "bookworm", _RUST_BODY, rust=True),
+}
 
 
-def _ensure_python_image(registries: Registries) -> None:
-    if _image_labels(PYTHON_IMAGE) is not None:
+def _rust_version() -> str:
+    return RUST_TOOLCHAIN.name.split("-", 1)[0]
+
+
+def _rust_context(where: Path) -> None:
+    """Lay the host's toolchain out under ``where/rust`` as the official image has it in
+    /usr/local: ``rustup/`` (RUSTUP_HOME: the toolchain, only RUST_COMPONENTS' files, and
+    settings) and ``cargo/bin`` (CARGO_HOME: rustup and its proxies)."""
+    source = RUST_TOOLCHAIN.resolve()
+    if not (source / "bin" / "cargo").is_file() or not RUSTUP.is_file():
+        raise LabUnavailable(f"the rust bases need a Rust toolchain at {RUST_TOOLCHAIN} and rustup at {RUSTUP}")
+    triple = RUST_TOOLCHAIN.name.split("-", 1)[1]
+    toolchain = where / "rust" / "rustup" / "toolchains" / RUST_TOOLCHAIN.name
+    rustlib = Path("lib/rustlib")
+
+    def put(rel: Path) -> None:
+        src, dst = source / rel, toolchain / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dst, follow_symlinks=False)
+
+    for component in RUST_COMPONENTS:
+        manifest = rustlib / f"manifest-{component}-{triple}"
+        put(manifest)
+        for line in (source / manifest).read_text().splitlines():
+            kind, _, rel = line.partition(":")
+            if kind in ("file", "dir") and rel:
+                put(Path(rel))
+    for rel in ("multirust-channel-manifest.toml", "rust-installer-version"):
+        put(rustlib / rel)
+    (toolchain / rustlib / "components").write_text("".join(f"{c}-{triple}\n" for c in RUST_COMPONENTS))
+    (toolchain / rustlib / "multirust-config.toml").write_text('config_version = "1"\n' + "".join(
+        f'\n[[components]]\npkg = "{c}"\ntarget = "{triple}"\nis_extension = false\n'
+        for c in RUST_COMPONENTS))
+    (where / "rust" / "rustup" / "settings.toml").write_text(
+        f'version = "12"\ndefault_toolchain = "{RUST_TOOLCHAIN.name}"\nprofile = "minimal"\n\n[overrides]\n')
+    bin_dir = where / "rust" / "cargo" / "bin"
+    bin_dir.mkdir(parents=True)
+    shutil.copy2(RUSTUP, bin_dir / "rustup")
+    for proxy in RUSTUP.parent.iterdir():  # the proxies rustup made on the host: links to rustup
+        if proxy.is_symlink() and os.readlink(proxy) == "rustup":
+            (bin_dir / proxy.name).symlink_to("rustup")
+    # The official image's `chmod -R a+w $RUSTUP_HOME $CARGO_HOME`, done here: in a RUN it would
+    # copy the whole toolchain into a second layer.
+    for path in (where / "rust").rglob("*"):
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o222)
+
+
+def _ensure_image(name: str, registries: Registries) -> None:
+    """Make the lab base ``name`` (and its parents) unless the engine has it."""
+    image = lab_image(name)
+    if _image_labels(image) is not None:
         return
-    config = "dockslim-lab/rootfs-config:tmp"
-    _build(config, _CONFIG_LAYER.format(base=ROOTFS_IMAGE, label=LABEL, version=LAB_VERSION),
-           _config_files(registries))
+    if name.startswith("rootfs:"):
+        _ensure_rootfs_image(name.split(":", 1)[1])
+        return
+    recipe = RECIPES[name]
+    _ensure_image(recipe.parent, registries)
+    config = f"dockslim-lab/config:tmp-{os.getpid()}"
+    _build(config, _CONFIG_LAYER.format(base=lab_image(recipe.parent), label=LABEL, version=LAB_VERSION),
+           _config_files(registries, recipe.suite))
     try:
-        _build(PYTHON_IMAGE, _PYTHON_RECIPE.format(config=config))
+        body = recipe.body
+        if recipe.rust:
+            body = _RUST_ENV.format(path=_PATH, version=_rust_version()) + body
+        dockerfile = f"FROM {config}\n{body}LABEL {LABEL}={LAB_VERSION}\n"
+        if recipe.rust:
+            with tempfile.TemporaryDirectory(prefix="lab-rust-", dir=CACHE) as tmp:
+                _rust_context(Path(tmp))
+                _build(image, dockerfile, dict(recipe.files), context=Path(tmp))
+        else:
+            _build(image, dockerfile, dict(recipe.files))
     finally:
         subprocess.run(["docker", "rmi", config], capture_output=True)
 
 
-def _tag_stand_ins(registries: Registries) -> None:
-    for tag, base in STAND_INS.items():
-        labels = _image_labels(tag)
-        if labels is not None and LABEL not in labels:
-            raise LabUnavailable(f"{tag} on this engine is not a lab image; the lab will not replace it")
-        _build(tag, _CONFIG_LAYER.format(base=base, label=LABEL, version=LAB_VERSION),
-               _config_files(registries))
+def _ensure_python_image(registries: Registries) -> None:
+    _ensure_image("python:3.11-slim-bookworm", registries)
 
 
-def _untag_stand_ins() -> None:
-    for tag in STAND_INS:
-        labels = _image_labels(tag)
-        if labels is not None and LABEL in labels:
-            subprocess.run(["docker", "rmi", tag], capture_output=True)
+def _engine_tags(*filters: str) -> set[str]:
+    out = _run(["docker", "images", *(f"--filter={f}" for f in filters),
+                "--format", "{{.Repository}}:{{.Tag}}"]).stdout
+    return set(out.split())
+
+
+def _tag_stand_ins(registries: Registries, tags: dict[str, str]) -> None:
+    """One config layer per lab base, tagged with every tag that stands in for it."""
+    foreign = (set(tags) & _engine_tags()) - _engine_tags(f"label={LABEL}")
+    if foreign:
+        raise LabUnavailable(f"{', '.join(sorted(foreign))} on this engine: not lab images; "
+                             "the lab will not replace them")
+    by_base: dict[str, list[str]] = {}
+    for tag, base in tags.items():
+        by_base.setdefault(base, []).append(tag)
+    for base, names in by_base.items():
+        suite = RECIPES[base].suite if base in RECIPES else base.split(":", 1)[1]
+        _build(names[0], _CONFIG_LAYER.format(base=lab_image(base), label=LABEL, version=LAB_VERSION),
+               _config_files(registries, suite))
+        for name in names[1:]:
+            _run(["docker", "tag", names[0], name])
+
+
+def _untag_stand_ins(tags: dict[str, str]) -> None:
+    ours = set(tags) & _engine_tags(f"label={LABEL}")
+    if ours:
+        subprocess.run(["docker", "rmi", *sorted(ours)], capture_output=True)
 
 
 # --- the session ----------------------------------------------------------------------------------
@@ -495,7 +809,10 @@ def _untag_stand_ins() -> None:
 @dataclass
 class Lab:
     registries: Registries
-    setup_seconds: float
+    setup_seconds: float  # from taking the lock to the stand-ins being tagged
+    families: tuple[str, ...] = ("default",)
+    tags: dict[str, str] = field(default_factory=dict)  # tag -> the lab base it stands in for
+    lock_seconds: float = 0.0  # waiting for another session's lock
 
     network = "host"
 
@@ -505,9 +822,12 @@ class Lab:
 
 
 @contextlib.contextmanager
-def session(lock_timeout: float = 1800):
+def session(lock_timeout: float = 1800, bases: str | None = None):
     """Set the lab up (cached), choose the registries (real ones when they answer, else serve the
-    loopback mirror), tag the stand-ins; yield a :class:`Lab`."""
+    loopback mirror), tag the stand-ins of the default family and of the families ``bases`` names
+    (``"all"`` or ``"debian,python,rust"``; None: ``$DOCKSLIM_LAB_BASES``); yield a :class:`Lab`."""
+    families = families_wanted(bases)
+    tags = stand_ins(families)
     reason = engine_reason()
     if reason:
         raise LabUnavailable(reason)
@@ -525,6 +845,8 @@ def session(lock_timeout: float = 1800):
                 if time.monotonic() > deadline:
                     raise LabUnavailable(f"another lab session held {CACHE / 'lock'} for {lock_timeout}s") from None
                 time.sleep(2)
+        lock_seconds = time.monotonic() - started
+        started = time.monotonic()
         _ensure_rootfs_image()
         why_not_real = registries_reason()
         with contextlib.ExitStack() as stack:
@@ -537,23 +859,28 @@ def session(lock_timeout: float = 1800):
                 _ensure_pypi(www)
                 registries = Registries(real=False, port=stack.enter_context(_serve(www)),
                                         why_not_real=why_not_real)
-            _ensure_python_image(registries)
+            for base in dict.fromkeys(tags.values()):
+                _ensure_image(base, registries)
             try:
-                _tag_stand_ins(registries)
-                yield Lab(registries=registries, setup_seconds=time.monotonic() - started)
+                _tag_stand_ins(registries, tags)
+                yield Lab(registries=registries, setup_seconds=time.monotonic() - started,
+                          families=families, tags=tags, lock_seconds=lock_seconds)
             finally:
                 # A loopback configuration names this session's port: useless afterwards; and
                 # the tags are global to the engine, so each session makes its own.
-                _untag_stand_ins()
+                _untag_stand_ins(tags)
 
 
 def main(argv: list[str]) -> int:
     """``python -m tests.integration.lab [COMMAND ...]``: set the lab up, say which registries its
     builds use, run COMMAND with the stand-in images tagged (e.g. ``dockslim fix --verify ...``),
-    and clean up; without a command, only set up (warms the cache)."""
+    and clean up; without a command, only set up (warms the cache). ``DOCKSLIM_LAB_BASES`` chooses
+    the extra families (``all``: every one)."""
     try:
         with session() as lab:
-            print(f"lab: {lab.registries.describe()}; set up in {lab.setup_seconds:.0f}s", file=sys.stderr)
+            print(f"lab: {lab.registries.describe()}; bases: {', '.join(lab.families)} "
+                  f"({len(lab.tags)} tags); set up in {lab.setup_seconds:.0f}s "
+                  f"after {lab.lock_seconds:.0f}s waiting for the lock", file=sys.stderr)
             if not argv:
                 return 0
             return subprocess.call(argv)
