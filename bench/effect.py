@@ -161,9 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers-venv", type=Path,
                     help="the venv of bench/requirements-peers.txt (default: the peers on PATH)")
     ap.add_argument("--cold", action="store_true", help="build every variant with --no-cache (slow)")
+    ap.add_argument("--render", type=Path, nargs="+", metavar="JSON",
+                    help="build nothing: merge these runs' --json (e.g. two halves run side by side) into "
+                         "one table (--markdown) and one JSON (--json), in PROJECTS' order")
     args = ap.parse_args(argv)
     if args.prepare:
         return prepare(args.projects, args.mirror)
+    if args.render:
+        return effect_run.render(args.render, projects(args.projects), json_out=args.json,
+                                 markdown_out=args.markdown)
     Docker().check()
     return effect_run.run(projects(args.projects), network=args.network, peers_venv=args.peers_venv,
                           only=args.only, resume=args.resume, cold=args.cold, json_out=args.json,

@@ -28,7 +28,7 @@ if str(ROOT / "src") not in sys.path:
 
 from dockslim.engine import fix_file, resolve_passes
 from dockslim.fixer import fix_text
-from dockslim.measure import MeasureError, copied_files, diff_files, pick_source_file
+from dockslim.measure import MeasureError, copied_files, diff_files, needs_buildkit, pick_source_file
 from dockslim.passes import Options
 from dockslim.verify import DockerEngine, VerifyError, verify
 
@@ -66,7 +66,7 @@ DOCKSLIM = ("safe", "verified")
 VARIANTS = ("original", *DOCKSLIM, *(p.name for p in PEERS))
 # A variant that did not give an image, and is not the original's image either.
 BROKEN = ("build failed",)
-NO_IMAGE = ("build failed", "needs BuildKit", "crashed", "not installed", "error")
+NO_IMAGE = ("build failed", "needs newer builder", "crashed", "not installed", "error")
 
 
 def find_executable(name: str, peers_venv: Path | None) -> str | None:
@@ -143,13 +143,36 @@ def _image_row(engine: DockerEngine, built, cold: bool) -> dict:
             "build_s": round(built.seconds, 1), "cold": cold}
 
 
-def _failed_build(error: str) -> dict:
-    """A build that failed; "needs BuildKit" when this engine's builder cannot read the file at all
-    (a limit of the engine here, not a broken rewrite)."""
+# What BuildKit's Dockerfile frontend says when it cannot read the file at all.
+FRONTEND_REFUSALS = ("dockerfile parse error", "failed to create LLB definition")
+
+
+def _failed_build(error: str, text: str | None = None) -> dict:
+    """A build that failed; "needs newer builder" when this engine's builder cannot read the file at all
+    (a limit of the engine here, not a broken rewrite): the classic builder and BuildKit, or a
+    heredoc (Dockerfile syntax 1.4, 2022) that the frontend built into this engine's BuildKit (Docker
+    20.10) predates and cannot parse, while the Docker of a current user builds it."""
     lines = [line.strip() for line in error.splitlines() if line.strip()]
     if error.startswith("needs BuildKit"):
-        return {"status": "needs BuildKit", "error": lines[0][:200]}
+        return {"status": "needs newer builder", "error": lines[0][:200]}
+    if text is not None and any(refusal in error for refusal in FRONTEND_REFUSALS):
+        why = needs_buildkit(text)
+        if why is not None and why.endswith("a heredoc"):
+            return {"status": "needs newer builder",
+                    "error": f"{why}: needs the Dockerfile 1.4 frontend; this engine's built-in one says: "
+                             + (lines[-1][:160] if lines else "?")}
     return {"status": "build failed", "error": lines[-1][:200] if lines else "build failed", "log": lines[-12:]}
+
+
+def reclassify(projects: Sequence[dict]) -> list[dict]:
+    """Apply :func:`_failed_build`'s rules to rows of an earlier JSON (a run made before a rule)."""
+    for project in projects:
+        for row in project.get("variants", {}).values():
+            if row.get("status") == "build failed" and row.get("text"):
+                again = _failed_build("\n".join(row.get("log") or [row.get("error", "")]), row["text"])
+                if again["status"] != "build failed":
+                    row.update(status=again["status"], error=again["error"])
+    return list(projects)
 
 
 def one(name: str, dockerfile: Path, network: str | None, peers: Mapping[str, str | None],
@@ -193,7 +216,7 @@ def one(name: str, dockerfile: Path, network: str | None, peers: Mapping[str, st
             say(f"{name}: {label}")
             b = engine.build(label, text, creates, no_cache=cold)
             if not b.ok:
-                return _failed_build(b.error)
+                return _failed_build(b.error, text)
             row = _image_row(engine, b, cold)
             outcome = engine.smoke(b.tag, check)
             row["smoke_same"] = outcome.summary == before.summary
@@ -289,7 +312,7 @@ def summary(projects: Sequence[Mapping], tools: Sequence[str] = VARIANTS[1:]) ->
     out: dict = {"projects": len(projects), "originals_built": len(built), "tools": {}}
     for tool in tools:
         saved: list[float] = []
-        counts = {"build failed": 0, "needs BuildKit": 0, "crashed": 0, "unchanged": 0, "smoke differs": 0,
+        counts = {"build failed": 0, "needs newer builder": 0, "crashed": 0, "unchanged": 0, "smoke differs": 0,
                   "files lost": 0}
         installed = False
         for p in built:
@@ -369,7 +392,7 @@ def markdown(projects: Sequence[Mapping], meta: Mapping | None = None) -> str:
     lines += ["", f"Summary over the {s['originals_built']} of {s['projects']} projects whose original builds "
               "(MB saved: over the projects where the variant gave an image; a tool that changes nothing "
               "saves 0):", "",
-              "| tool | version | MB saved, median | total | measured | builds broken | needs BuildKit | crashed | "
+              "| tool | version | MB saved, median | total | measured | builds broken | needs newer builder | crashed | "
               "changed nothing | smoke differs | files lost |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     versions = meta.get("versions", {})
     for tool, t in s["tools"].items():
@@ -379,7 +402,7 @@ def markdown(projects: Sequence[Mapping], meta: Mapping | None = None) -> str:
         version = versions.get(tool) or (f"dockslim {versions['dockslim']}" if tool in DOCKSLIM and "dockslim" in versions
                                          else "-")
         lines.append(f"| {tool} | {version} | {_num(t['median_mb_saved'])} | {_num(t['total_mb_saved'])} | "
-                     f"{t['measured']} | {t['build failed']} | {t['needs BuildKit']} | {t['crashed']} | {t['unchanged']} | "
+                     f"{t['measured']} | {t['build failed']} | {t['needs newer builder']} | {t['crashed']} | {t['unchanged']} | "
                      f"{t['smoke differs']} | {t['files lost']} |")
     return "\n".join(lines) + "\n"
 
@@ -390,7 +413,7 @@ def markdown(projects: Sequence[Mapping], meta: Mapping | None = None) -> str:
 def load(path: Path) -> list[dict]:
     """The projects of an earlier run's JSON (``{"projects": [...]}``, or a bare list)."""
     data = json.loads(path.read_text())
-    return list(data["projects"] if isinstance(data, dict) else data)
+    return reclassify(list(data["projects"] if isinstance(data, dict) else data))
 
 
 def run(listed: Sequence[tuple[str, Path, str]], *, network: str | None, peers_venv: Path | None,
@@ -437,6 +460,27 @@ def run(listed: Sequence[tuple[str, Path, str]], *, network: str | None, peers_v
         markdown_out.write_text(table)
     if target is not None:
         target.write_text(json.dumps({"meta": meta, "projects": results, "summary": summary(results)}, indent=2) + "\n")
+    return 0
+
+
+def render(runs: Sequence[Path], listed: Sequence[tuple[str, Path, str]], *, json_out: Path | None = None,
+           markdown_out: Path | None = None) -> int:
+    """One table and one JSON from several runs' JSON (each project once: a later file wins)."""
+    metas = [json.loads(path.read_text()).get("meta", {}) for path in runs]
+    if any(m.get("versions") != metas[0].get("versions") for m in metas):
+        print("effect: --render: the runs used different tool versions: "
+              + "; ".join(f"{path}: {m.get('versions')}" for path, m in zip(runs, metas, strict=True)), file=sys.stderr)
+        return 2
+    merged = {p["project"]: p for path in runs for p in load(path)}
+    order = {x[0]: i for i, x in enumerate(listed)}
+    results = sorted(merged.values(), key=lambda p: order.get(p["project"], len(order)))
+    table = markdown(results, metas[0])
+    print(table)
+    if markdown_out is not None:
+        markdown_out.write_text(table)
+    if json_out is not None:
+        json_out.write_text(json.dumps({"meta": metas[0], "projects": results, "summary": summary(results)},
+                                       indent=2) + "\n")
     return 0
 
 

@@ -130,8 +130,43 @@ def test_failed_builds_keep_the_last_line_and_tell_buildkit_apart():
     assert failed["status"] == "build failed" and failed["error"] == "E: Unable to locate package foo"
     assert failed["log"][-1] == "E: Unable to locate package foo"
     engine = effect_run._failed_build("needs BuildKit (line 2: RUN --mount) and this Docker CLI has no buildx")
-    assert engine == {"status": "needs BuildKit",
+    assert engine == {"status": "needs newer builder",
                       "error": "needs BuildKit (line 2: RUN --mount) and this Docker CLI has no buildx"}
+
+
+HEREDOC = "FROM debian:bookworm\nCOPY <<EOF /etc/x\n--retry-connrefused\nEOF\n"
+REFUSED = ("`docker build` failed:\n    failed to solve with frontend dockerfile.v0: failed to create LLB "
+           "definition: dockerfile parse error line 3: unknown instruction: --RETRY-CONNREFUSED")
+
+
+def test_a_heredoc_the_engines_old_frontend_cannot_read_is_not_a_broken_rewrite():
+    row = effect_run._failed_build(REFUSED, HEREDOC)
+    assert row["status"] == "needs newer builder"
+    assert row["error"].startswith("line 2: a heredoc: needs the Dockerfile 1.4 frontend")
+    # the same refusal on a file without a heredoc is a broken build; so is any failure of a heredoc file
+    # past the frontend
+    assert effect_run._failed_build(REFUSED, "FROM debian:bookworm\nRUN true\n")["status"] == "build failed"
+    assert effect_run._failed_build("E: Unable to locate package foo", HEREDOC)["status"] == "build failed"
+
+
+def test_rows_of_an_earlier_run_are_reclassified_and_runs_merge(tmp_path: Path, capsys):
+    failed = effect_run._failed_build(REFUSED)  # as a run before the heredoc rule wrote it
+    assert failed["status"] == "build failed"
+    projects, meta = _sample()
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    projects[0]["variants"]["tally-unsafe"] = {**failed, "text": HEREDOC}
+    first.write_text(json.dumps({"meta": meta, "projects": projects[:1]}))
+    second.write_text(json.dumps({"meta": meta, "projects": projects[1:]}))
+    listed = [(name, tmp_path / name / "Dockerfile", "") for name in ("gamma", "beta", "alpha")]
+    out = tmp_path / "all.json"
+    assert effect_run.render([first, second], listed, json_out=out) == 0
+    merged = json.loads(out.read_text())
+    assert [p["project"] for p in merged["projects"]] == ["gamma", "beta", "alpha"]
+    assert merged["projects"][2]["variants"]["tally-unsafe"]["status"] == "needs newer builder"
+    assert "| alpha | 300.0 |" in capsys.readouterr().out
+    other = tmp_path / "c.json"
+    other.write_text(json.dumps({"meta": {**meta, "versions": {"dockslim": "other"}}, "projects": []}))
+    assert effect_run.render([first, other], listed) == 2
 
 
 # --- the table and the summary --------------------------------------------------------------------
@@ -152,7 +187,7 @@ def test_summary_from_a_run():
     # tally changed nothing on alpha (0 MB saved) and crashed on beta.
     assert (t["tally"]["median_mb_saved"], t["tally"]["measured"], t["tally"]["unchanged"], t["tally"]["crashed"]) \
         == (0.0, 1, 1, 1)
-    assert (t["tally-unsafe"]["needs BuildKit"], t["tally-unsafe"]["crashed"], t["tally-unsafe"]["measured"]) == (1, 1, 0)
+    assert (t["tally-unsafe"]["needs newer builder"], t["tally-unsafe"]["crashed"], t["tally-unsafe"]["measured"]) == (1, 1, 0)
     assert t["tally-unsafe"]["median_mb_saved"] is None
     assert (t["doctor"]["build failed"], t["doctor"]["total_mb_saved"]) == (1, 10.0)
     assert (t["doctor-unsafe"]["smoke differs"], t["doctor-unsafe"]["files lost"], t["doctor-unsafe"]["measured"]) == (1, 1, 1)
@@ -161,7 +196,7 @@ def test_summary_from_a_run():
 def test_markdown_from_a_run():
     projects, meta = _sample()
     table = effect_run.markdown(projects, meta)
-    assert "| alpha | 300.0 | 250.0 | 250.0 (= safe) | = original | needs BuildKit | 290.0 | 200.0 |" in table
+    assert "| alpha | 300.0 | 250.0 | 250.0 (= safe) | = original | needs newer builder | 290.0 | 200.0 |" in table
     assert "| beta | 100.0 | 100.0 (= original) | 40.0 | crashed | crashed | **build fails** | - |" in table
     assert "| gamma | original fails: fatal error: Python.h: No such file or directory |" in table
     assert "| alpha (default-command; edit: app.py) | original | 300.0 | 9 | 60.0 | 20.0 | True | 0 |" in table
