@@ -315,6 +315,8 @@ def summary(projects: Sequence[Mapping], tools: Sequence[str] = VARIANTS[1:]) ->
         counts = {"build failed": 0, "needs newer builder": 0, "crashed": 0, "unchanged": 0, "smoke differs": 0,
                   "files lost": 0}
         installed = False
+        rebuilds: list[tuple[float, float]] = []   # (original's, variant's) rebuild s, per project
+        fewer_layers = 0
         for p in built:
             row = p["variants"].get(tool) or {}
             status = row.get("status")
@@ -330,10 +332,20 @@ def summary(projects: Sequence[Mapping], tools: Sequence[str] = VARIANTS[1:]) ->
             s = _saved(p["variants"]["original"], row)
             if s is not None:
                 saved.append(s)
+            original = p["variants"]["original"]
+            src = original if status in ("unchanged", "unverified") else row
+            if src.get("rebuild_s") is not None and original.get("rebuild_s") is not None:
+                rebuilds.append((original["rebuild_s"], src["rebuild_s"]))
+            if src.get("layers") is not None and original.get("layers") is not None:
+                fewer_layers += original["layers"] - src["layers"]
         out["tools"][tool] = {
             "installed": installed, "measured": len(saved),
             "median_mb_saved": round(statistics.median(saved), 1) if saved else None,
-            "total_mb_saved": round(sum(saved), 1) if saved else None, **counts}
+            "total_mb_saved": round(sum(saved), 1) if saved else None,
+            "layers_fewer": fewer_layers,
+            "rebuild_s_median": round(statistics.median(r[1] for r in rebuilds), 1) if rebuilds else None,
+            "original_rebuild_s_median": round(statistics.median(r[0] for r in rebuilds), 1) if rebuilds else None,
+            **counts}
     return out
 
 
@@ -392,17 +404,19 @@ def markdown(projects: Sequence[Mapping], meta: Mapping | None = None) -> str:
     lines += ["", f"Summary over the {s['originals_built']} of {s['projects']} projects whose original builds "
               "(MB saved: over the projects where the variant gave an image; a tool that changes nothing "
               "saves 0):", "",
-              "| tool | version | MB saved, median | total | measured | builds broken | needs newer builder | crashed | "
-              "changed nothing | smoke differs | files lost |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "| tool | version | MB saved, median | total | measured | layers fewer | rebuild s, median (original's) | "
+              "builds broken | needs newer builder | crashed | changed nothing | smoke differs | files lost |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     versions = meta.get("versions", {})
     for tool, t in s["tools"].items():
         if not t["installed"]:
-            lines.append(f"| {tool} | not installed | | | | | | | | | |")
+            lines.append(f"| {tool} | not installed | | | | | | | | | | | |")
             continue
         version = versions.get(tool) or (f"dockslim {versions['dockslim']}" if tool in DOCKSLIM and "dockslim" in versions
                                          else "-")
         lines.append(f"| {tool} | {version} | {_num(t['median_mb_saved'])} | {_num(t['total_mb_saved'])} | "
-                     f"{t['measured']} | {t['build failed']} | {t['needs newer builder']} | {t['crashed']} | {t['unchanged']} | "
+                     f"{t['measured']} | {t['layers_fewer']} | {_num(t['rebuild_s_median'])} "
+                     f"({_num(t['original_rebuild_s_median'])}) | {t['build failed']} | {t['needs newer builder']} | {t['crashed']} | {t['unchanged']} | "
                      f"{t['smoke differs']} | {t['files lost']} |")
     return "\n".join(lines) + "\n"
 

@@ -184,6 +184,9 @@ def test_summary_from_a_run():
     assert (t["safe"]["median_mb_saved"], t["safe"]["total_mb_saved"], t["safe"]["measured"]) == (25.0, 50.0, 2)
     assert (t["verified"]["median_mb_saved"], t["verified"]["total_mb_saved"]) == (55.0, 110.0)
     assert t["verified"]["files lost"] == 1
+    assert (t["safe"]["layers_fewer"], t["safe"]["rebuild_s_median"], t["safe"]["original_rebuild_s_median"]) \
+        == (1, 5.0, 20.0)
+    assert t["tally-unsafe"]["rebuild_s_median"] is None
     # tally changed nothing on alpha (0 MB saved) and crashed on beta.
     assert (t["tally"]["median_mb_saved"], t["tally"]["measured"], t["tally"]["unchanged"], t["tally"]["crashed"]) \
         == (0.0, 1, 1, 1)
@@ -204,8 +207,11 @@ def test_markdown_from_a_run():
     assert "|  | doctor-unsafe | 200.0 | 7 | 40.0 | 4.0 | False | 12 | smoke: exited 1 |" in table
     assert "|  | verified | 250.0 | 8 | 30.0 | 5.0 | True | 0 | = safe; dropped: alpine-base |" in table
     assert "|  | doctor | build failed | | | | | | E: Unable to locate package foo |" in table
-    assert "| safe | - | 25.0 | 50.0 | 2 | 0 | 0 | 0 | 0 | 0 | 0 |" in table
-    assert "| tally | tally-cli 0.45.0 | 0.0 | 0.0 | 1 | 0 | 0 | 1 | 1 | 0 | 0 |" in table
+    # alpha's safe variant has one layer fewer and rebuilds in 5.0 s against the original's 20.0
+    assert "| safe | - | 25.0 | 50.0 | 2 | 1 | 5.0 (20.0) | 0 | 0 | 0 | 0 | 0 | 0 |" in table
+    # tally changed nothing on alpha: the original's own figures
+    assert "| tally | tally-cli 0.45.0 | 0.0 | 0.0 | 1 | 0 | 20.0 (20.0) | 0 | 0 | 1 | 1 | 0 | 0 |" in table
+    assert "| doctor-unsafe | - | 100.0 | 100.0 | 1 | 2 | 4.0 (20.0) |" in table
     assert "the original with `--no-cache` (cold" in table
 
 
