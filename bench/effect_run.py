@@ -481,9 +481,9 @@ def render(runs: Sequence[Path], listed: Sequence[tuple[str, Path, str]], *, jso
            markdown_out: Path | None = None) -> int:
     """One table and one JSON from several runs' JSON (each project once: a later file wins)."""
     metas = [json.loads(path.read_text()).get("meta", {}) for path in runs]
-    if any(m.get("versions") != metas[0].get("versions") for m in metas):
-        print("effect: --render: the runs used different tool versions: "
-              + "; ".join(f"{path}: {m.get('versions')}" for path, m in zip(runs, metas, strict=True)), file=sys.stderr)
+    why = _different_tools(metas)
+    if why:
+        print(f"effect: --render: the runs used different tools: {why}", file=sys.stderr)
         return 2
     merged = {p["project"]: p for path in runs for p in load(path)}
     order = {x[0]: i for i, x in enumerate(listed)}
@@ -496,6 +496,23 @@ def render(runs: Sequence[Path], listed: Sequence[tuple[str, Path, str]], *, jso
         json_out.write_text(json.dumps({"meta": metas[0], "projects": results, "summary": summary(results)},
                                        indent=2) + "\n")
     return 0
+
+
+def _different_tools(metas: Sequence[Mapping]) -> str | None:
+    """Why runs cannot share one table: a peer's version differs, or dockslim's commits differ in
+    ``src/`` (commits that differ only in the benchmark or docs measure the same dockslim)."""
+    versions = [dict(m.get("versions", {})) for m in metas]
+    commits = {v.pop("dockslim", "").rpartition("(")[2].rstrip(")") for v in versions}
+    if any(v != versions[0] for v in versions):
+        return "; ".join(str(v) for v in versions)
+    if len(commits) > 1:
+        first, *rest = sorted(commits)
+        for other in rest:
+            same = subprocess.run(["git", "-C", str(ROOT), "diff", "--quiet", first, other, "--", "src"],
+                                  capture_output=True)
+            if same.returncode != 0:
+                return f"dockslim at {first} and {other}, whose src/ differ"
+    return None
 
 
 def _commit() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -165,8 +166,25 @@ def test_rows_of_an_earlier_run_are_reclassified_and_runs_merge(tmp_path: Path, 
     assert merged["projects"][2]["variants"]["tally-unsafe"]["status"] == "needs newer builder"
     assert "| alpha | 300.0 |" in capsys.readouterr().out
     other = tmp_path / "c.json"
-    other.write_text(json.dumps({"meta": {**meta, "versions": {"dockslim": "other"}}, "projects": []}))
+    other.write_text(json.dumps({"meta": {**meta, "versions": {"tally": "tally-cli 0.46.0"}}, "projects": []}))
     assert effect_run.render([first, other], listed) == 2
+
+
+def test_runs_of_one_dockslim_share_a_table_whatever_the_benchmarks_commit(monkeypatch):
+    seen = []
+
+    def git(argv, **_):
+        seen.append(argv[-4:])
+        return subprocess.CompletedProcess(argv, 0 if argv[-3] == "bbb" else 1)
+    monkeypatch.setattr(effect_run.subprocess, "run", git)
+    tally = {"tally": "tally-cli 0.45.0"}
+    assert effect_run._different_tools([{"versions": {**tally, "dockslim": "0.1.0 (aaa)"}},
+                                        {"versions": {**tally, "dockslim": "0.1.0 (bbb)"}}]) is None
+    assert seen == [["aaa", "bbb", "--", "src"]]
+    assert effect_run._different_tools([{"versions": {**tally, "dockslim": "0.1.0 (aaa)"}},
+                                        {"versions": {**tally, "dockslim": "0.1.0 (ccc)"}}]) \
+        == "dockslim at aaa and ccc, whose src/ differ"
+    assert effect_run._different_tools([{"versions": tally}, {"versions": {"tally": "tally-cli 0.46.0"}}])
 
 
 # --- the table and the summary --------------------------------------------------------------------
