@@ -251,3 +251,32 @@ def test_an_excluded_fix_stays_out_when_the_fixer_finds_it_again_in_a_later_roun
     # the other fixes are the same ones, and the key names nothing in a run that lacks it
     assert [a.key for a in without.applied] == [a.key for a in result.applied if a is not unsafe[0]]
     assert rerun({unsafe[0].key, FixKey("merge-runs", 7, 1, "no such fix")}).text == without.text
+
+
+LATEST = "FROM debian:latest\nWORKDIR /app\nRUN apt-get update && apt-get install -y make gcc\nCOPY . .\nRUN make\n"
+
+
+def test_leaving_a_fix_out_never_lets_an_unverified_unsafe_fix_in(tmp_path):
+    """Found by bench/effect on a public project: without pinned-base (`debian:latest` ->
+    `debian:13`), alpine-base offers `debian:latest` -> alpine, a fix with another message than the
+    one verified; it was applied unchecked, so "the safe fixes alone" held an Alpine FROM and the whole
+    file was reported unverifiable. Only fixes of the first run may be kept, each one built."""
+    path = tmp_path / "Dockerfile"
+    path.write_text(LATEST)
+    passes = resolve_passes()
+    options = Options(unsafe_fixes=True)
+
+    def rerun(excluded: Collection[FixKey]) -> FixResult:
+        return fix_text(LATEST, passes, path=str(path), options=options, exclude=excluded)
+    result = rerun(())
+    ids = {a.finding.pass_id for a in result.applied}
+    assert {"pinned-base", "alpine-base"} <= ids
+    engine = FakeEngine(breaks=["alpine"])          # no Alpine image on this engine
+    v = verify(str(path), result, rerun, engine)
+    assert not v.unverified
+    assert "alpine" not in v.result.text and "FROM debian:13" in v.result.text
+    assert [d.fix.finding.pass_id for d in v.dropped] == ["alpine-base"]
+    first = {a.key for a in result.applied}
+    assert all(a.key in first for a in v.result.applied if a.safety.value == "unsafe")
+    # the safe-only build holds no unsafe fix either: the same text as the fixer without --unsafe-fixes
+    assert fix_text(LATEST, passes, path=str(path)).text in engine.texts.values()

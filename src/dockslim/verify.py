@@ -51,6 +51,7 @@ from .passes import Safety
 SMOKE_SECONDS = 5.0        # how long the default command must keep its outcome
 HEALTH_SECONDS = 60.0      # how long a HEALTHCHECK may take to pass
 VERIFY_CMD_SECONDS = 120.0
+MAX_RERUNS = 8             # fixer runs to settle which unsafe fixes a set of left-out fixes brings up
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -241,9 +242,27 @@ def verify(path: str, result: FixResult, rerun: Callable[[Collection[FixKey]], F
     builds = 1
     trials: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Built, Outcome | None]] = {}
 
+    unsafe = [a for a in result.applied if a.safety is Safety.UNSAFE]
+    unsafe_keys = [a.key for a in unsafe]
+
+    def without(excluded: Collection[FixKey]) -> FixResult:
+        """The fixer's output without ``excluded`` and without any unsafe fix that leaving them out
+        brings up anew (e.g. without pinned-base's `debian:latest` -> `debian:13`, alpine-base
+        offers `debian:latest` -> alpine, another fix than the one verified): only unsafe fixes of
+        ``result`` are ever tried, each one checked on the engine."""
+        out = frozenset(excluded)
+        for _ in range(MAX_RERUNS):
+            variant = rerun(out)
+            new = {a.key for a in variant.applied if a.safety is Safety.UNSAFE and a.key not in unsafe_keys}
+            if not new:
+                return variant
+            out |= new
+        raise VerifyError(f"{path}: leaving fixes out keeps bringing up new unsafe fixes "
+                          f"({', '.join(sorted({k.pass_id for k in out}))}); nothing is verified")
+
     def trial(excluded: Collection[FixKey]) -> tuple[FixResult, Built, Outcome | None]:
         nonlocal builds
-        variant = rerun(frozenset(excluded)) if excluded else result
+        variant = without(excluded) if excluded else result
         key = (variant.text, variant.creates)
         if key not in trials:
             if variant.text == result.original and not variant.creates:
@@ -266,8 +285,6 @@ def verify(path: str, result: FixResult, rerun: Callable[[Collection[FixKey]], F
                     + (f"\n    {outcome.detail}" if outcome.detail else ""))
         return ""
 
-    unsafe = [a for a in result.applied if a.safety is Safety.UNSAFE]
-    unsafe_keys = [a.key for a in unsafe]
     by_key = {a.key: a for a in unsafe}
     dropped_keys: list[FixKey] = []
     if failure(()):
@@ -279,11 +296,11 @@ def verify(path: str, result: FixResult, rerun: Callable[[Collection[FixKey]], F
             verdict.builds, verdict.seconds = builds, time.monotonic() - started
             return verdict
 
-        def without(applied: Sequence[FixKey]) -> set[FixKey]:
+        def others(applied: Sequence[FixKey]) -> set[FixKey]:
             return set(unsafe_keys) - set(applied)
 
-        for key, failing in find_culprits(unsafe_keys, lambda applied: bool(failure(without(applied)))):
-            verdict.dropped.append(Dropped(by_key[key], failure(without(failing))))
+        for key, failing in find_culprits(unsafe_keys, lambda applied: bool(failure(others(applied)))):
+            verdict.dropped.append(Dropped(by_key[key], failure(others(failing))))
             dropped_keys.append(key)
     final, built, outcome = trial(dropped_keys)
     verdict.result = final
