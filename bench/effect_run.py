@@ -28,8 +28,9 @@ if str(ROOT / "src") not in sys.path:
 
 from dockslim.engine import fix_file, resolve_passes
 from dockslim.fixer import fix_text
-from dockslim.measure import MeasureError, copied_files, diff_files, needs_buildkit, pick_source_file
+from dockslim.measure import MeasureError, copied_files, diff_files, pick_source_file
 from dockslim.passes import Options
+from dockslim.syntax import ParseError, parse
 from dockslim.verify import DockerEngine, VerifyError, verify
 
 PEER_SECONDS = 120
@@ -156,12 +157,21 @@ def _failed_build(error: str, text: str | None = None) -> dict:
     if error.startswith("needs BuildKit"):
         return {"status": "needs newer builder", "error": lines[0][:200]}
     if text is not None and any(refusal in error for refusal in FRONTEND_REFUSALS):
-        why = needs_buildkit(text)
-        if why is not None and why.endswith("a heredoc"):
+        heredoc = _first_heredoc(text)
+        if heredoc is not None:
             return {"status": "needs newer builder",
-                    "error": f"{why}: needs the Dockerfile 1.4 frontend; this engine's built-in one says: "
-                             + (lines[-1][:160] if lines else "?")}
+                    "error": f"line {heredoc}: a heredoc: needs the Dockerfile 1.4 frontend; this engine's "
+                             "built-in one says: " + (lines[-1][:160] if lines else "?")}
     return {"status": "build failed", "error": lines[-1][:200] if lines else "build failed", "log": lines[-12:]}
+
+
+def _first_heredoc(text: str) -> int | None:
+    """The line of the first instruction with a heredoc, or None (also for text that does not parse)."""
+    try:
+        tree = parse(text)
+    except ParseError:
+        return None
+    return next((ins.start_line for ins in tree.instructions if ins.heredocs), None)
 
 
 def reclassify(projects: Sequence[dict]) -> list[dict]:

@@ -148,6 +148,10 @@ def test_a_heredoc_the_engines_old_frontend_cannot_read_is_not_a_broken_rewrite(
     # past the frontend
     assert effect_run._failed_build(REFUSED, "FROM debian:bookworm\nRUN true\n")["status"] == "build failed"
     assert effect_run._failed_build("E: Unable to locate package foo", HEREDOC)["status"] == "build failed"
+    # a heredoc after an instruction BuildKit also needs (tally's rewrite of a public project)
+    mounted = ("FROM debian:bookworm\nRUN --mount=type=cache,target=/var/cache/apt apt-get update\n"
+               "RUN <<EOF\nset -e\nmake\nEOF\n")
+    assert effect_run._failed_build(REFUSED, mounted)["error"].startswith("line 3: a heredoc")
 
 
 def test_rows_of_an_earlier_run_are_reclassified_and_runs_merge(tmp_path: Path, capsys):
