@@ -280,3 +280,33 @@ def test_leaving_a_fix_out_never_lets_an_unverified_unsafe_fix_in(tmp_path):
     assert all(a.key in first for a in v.result.applied if a.safety.value == "unsafe")
     # the safe-only build holds no unsafe fix either: the same text as the fixer without --unsafe-fixes
     assert fix_text(LATEST, passes, path=str(path)).text in engine.texts.values()
+
+
+TWO_STAGES = ("FROM debian:bookworm AS builder\nRUN apt-get update && apt-get install -y build-essential cmake\n"
+              "COPY . /src\nRUN cd /src && make\n\nFROM debian:bookworm-slim\nCOPY --from=builder /src/app .\n")
+
+
+def test_a_fix_that_went_with_a_dropped_one_is_not_reported_kept(tmp_path):
+    """Found by bench/effect on a public project (a cmake builder stage and a slim runtime): when the
+    runtime stage's switch to Alpine is dropped, the builder stage's switch (offered only together
+    with it) is no longer in the rewrite; the report said "kept" with 0.0 MB saved."""
+    path = tmp_path / "Dockerfile"
+    path.write_text(TWO_STAGES)
+    passes = resolve_passes()
+    options = Options(unsafe_fixes=True)
+
+    def rerun(excluded: Collection[FixKey]) -> FixResult:
+        return fix_text(TWO_STAGES, passes, path=str(path), options=options, exclude=excluded)
+    result = rerun(())
+    assert [a.finding.pass_id for a in result.applied].count("alpine-base") == 2
+    engine = FakeEngine(breaks=["alpine"])
+    v = verify(str(path), result, rerun, engine)
+    assert "alpine" not in v.result.text and not v.unverified
+    in_final = {a.key for a in v.result.applied}
+    assert all(s.fix.key in in_final for s in v.savings)
+    # the runtime stage's switch fails the build and is dropped; the builder's goes with it
+    assert [(d.fix.finding.pass_id, d.fix.line) for d in v.dropped] == [("alpine-base", 6)]
+    assert [(a.finding.pass_id, a.line) for a in v.withdrawn] == [("alpine-base", 1)]
+    report = "\n".join(render(v))
+    assert "kept alpine-base" not in report
+    assert "left out alpine-base (line 1, round 2): it applies only together with a dropped fix" in report

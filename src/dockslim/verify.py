@@ -221,6 +221,7 @@ class Verdict:
     builds: int = 0
     seconds: float = 0.0
     unverified: str = ""                    # why nothing could be kept (e.g. the safe rewrite fails)
+    withdrawn: list[Applied] = field(default_factory=list)  # unsafe fixes that went with a dropped one
 
 
 def _shown(fix: Applied) -> str:
@@ -306,7 +307,11 @@ def verify(path: str, result: FixResult, rerun: Callable[[Collection[FixKey]], F
     verdict.result = final
     verdict.rewritten_outcome = outcome
     verdict.rewritten_size = built.size
-    kept_unsafe = [k for k in unsafe_keys if k not in dropped_keys]
+    # A fix that applied only on top of a dropped one (alpine-base switches a builder stage only
+    # together with the stage that copies from it) is gone from the final rewrite: not "kept".
+    in_final = {a.key for a in final.applied}
+    kept_unsafe = [k for k in unsafe_keys if k not in dropped_keys and k in in_final]
+    verdict.withdrawn = [by_key[k] for k in unsafe_keys if k not in dropped_keys and k not in in_final]
     for key in kept_unsafe:
         _, lacking, _ = trial([*dropped_keys, key])
         if lacking.ok:
@@ -349,6 +354,8 @@ def render(v: Verdict, builder: str = "") -> list[str]:
     for d in v.dropped:
         lines.append(f"  dropped {_shown(d.fix)}: {d.fix.finding.message}")
         lines.append("    because " + d.reason)
+    for a in v.withdrawn:
+        lines.append(f"  left out {_shown(a)}: it applies only together with a dropped fix: {a.finding.message}")
     for s in v.savings:
         lines.append(f"  kept {_shown(s.fix)}, unsafe: saves {_mb(s.bytes)}: {s.fix.finding.message}")
     if v.safe_saving is not None:
