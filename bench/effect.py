@@ -164,12 +164,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--render", type=Path, nargs="+", metavar="JSON",
                     help="build nothing: merge these runs' --json (e.g. two halves run side by side) into "
                          "one table (--markdown) and one JSON (--json), in PROJECTS' order")
+    ap.add_argument("--allow-mixed", action="store_true",
+                    help="with --render: merge runs of dockslim commits whose src/ differs (a project re-run "
+                         "after a fix); the table's note must say which projects ran at which commit")
     args = ap.parse_args(argv)
     if args.prepare:
         return prepare(args.projects, args.mirror)
     if args.render:
         return effect_run.render(args.render, projects(args.projects), json_out=args.json,
-                                 markdown_out=args.markdown)
+                                 markdown_out=args.markdown, allow_mixed=args.allow_mixed)
     Docker().check()
     return effect_run.run(projects(args.projects), network=args.network, peers_venv=args.peers_venv,
                           only=args.only, resume=args.resume, cold=args.cold, json_out=args.json,

@@ -488,14 +488,19 @@ def run(listed: Sequence[tuple[str, Path, str]], *, network: str | None, peers_v
 
 
 def render(runs: Sequence[Path], listed: Sequence[tuple[str, Path, str]], *, json_out: Path | None = None,
-           markdown_out: Path | None = None) -> int:
-    """One table and one JSON from several runs' JSON (each project once: a later file wins)."""
+           markdown_out: Path | None = None, allow_mixed: bool = False) -> int:
+    """One table and one JSON from several runs' JSON (each project once: a later file wins). Runs
+    of dockslim commits whose ``src/`` differs are merged only with ``allow_mixed``; the merged JSON
+    then says per project which commit it ran at (``dockslim``)."""
     metas = [json.loads(path.read_text()).get("meta", {}) for path in runs]
     why = _different_tools(metas)
+    if why and allow_mixed and why.startswith("dockslim at "):
+        why = None
     if why:
         print(f"effect: --render: the runs used different tools: {why}", file=sys.stderr)
         return 2
-    merged = {p["project"]: p for path in runs for p in load(path)}
+    merged = {p["project"]: {**p, "dockslim": meta.get("versions", {}).get("dockslim", "?")}
+              for path, meta in zip(runs, metas, strict=True) for p in load(path)}
     order = {x[0]: i for i, x in enumerate(listed)}
     results = sorted(merged.values(), key=lambda p: order.get(p["project"], len(order)))
     table = markdown(results, metas[0])

@@ -191,6 +191,22 @@ def test_runs_of_one_dockslim_share_a_table_whatever_the_benchmarks_commit(monke
     assert effect_run._different_tools([{"versions": tally}, {"versions": {"tally": "tally-cli 0.46.0"}}])
 
 
+def test_runs_of_another_dockslim_merge_only_when_allowed_and_say_which(tmp_path, monkeypatch):
+    monkeypatch.setattr(effect_run.subprocess, "run", lambda argv, **_: subprocess.CompletedProcess(argv, 1))
+    projects, meta = _sample()
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps({"meta": {"versions": {**meta["versions"], "dockslim": "0.1.0 (aaa)"}},
+                               "projects": projects}))
+    new.write_text(json.dumps({"meta": {"versions": {**meta["versions"], "dockslim": "0.1.0 (bbb)"}},
+                               "projects": projects[:1]}))
+    listed = [(name, tmp_path / name / "Dockerfile", "") for name in ("alpha", "beta", "gamma")]
+    assert effect_run.render([old, new], listed) == 2
+    out = tmp_path / "all.json"
+    assert effect_run.render([old, new], listed, json_out=out, allow_mixed=True) == 0
+    ran = {p["project"]: p["dockslim"] for p in json.loads(out.read_text())["projects"]}
+    assert ran == {"alpha": "0.1.0 (bbb)", "beta": "0.1.0 (aaa)", "gamma": "0.1.0 (aaa)"}
+
+
 # --- the table and the summary --------------------------------------------------------------------
 
 
