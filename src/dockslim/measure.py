@@ -11,6 +11,7 @@ tested without one.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -596,10 +597,16 @@ def _copy_context(context: Path, dest: Path) -> None:
     shutil.copytree(context, dest, symlinks=True)
 
 
+_changes = itertools.count(1)
+
+
 def _append_change(path: Path) -> None:
-    """A source-only change: one more line at the end of the file (content, not just mtime)."""
+    """A source-only change: blank lines at the end of the file (content, not just mtime; valid in
+    any source language), a different number each time in this process. BuildKit keeps its cache
+    records when an image is removed, so a second copy of the context changed the same way (another
+    variant's rebuild) would find the first one's layers and "rebuild" in no time."""
     with open(path, "ab") as fh:
-        fh.write(b"\n")
+        fh.write(b"\n" * next(_changes))
 
 
 def measure(path: str, original_text: str, rewritten_text: str, applied: Sequence[str],

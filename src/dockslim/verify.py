@@ -444,8 +444,9 @@ class DockerEngine:
 
     def rebuild(self, tag: str, change: str) -> float:
         """Seconds to build the image ``tag`` again after a source-only change to ``change`` (a
-        file of its copy of the context), as `measure` does. The rebuilt image is removed at once,
-        so that no later build finds its layers in the cache. Raises MeasureError."""
+        file of its copy of the context), as `measure` does: each change unlike any other, so that
+        no rebuild finds another's layers in the cache (BuildKit keeps them when the image is
+        removed); the rebuilt image is removed at once. Raises MeasureError."""
         folder, df = self._built[tag]
         _append_change(folder / change)
         again = f"{tag}-rebuild"
