@@ -152,8 +152,8 @@ class FakeEngine:
         self.cleaned = True
 
 
-def _fixed(path: Path, unsafe: bool = True) -> tuple[FixResult, object]:
-    passes = resolve_passes(ignore=["alpine-base"])
+def _fixed(path: Path, unsafe: bool = True, ignore: Sequence[str] = ("alpine-base",)) -> tuple[FixResult, object]:
+    passes = resolve_passes(ignore=list(ignore))
     options = Options(unsafe_fixes=unsafe)
     text = path.read_text()
 
@@ -263,12 +263,7 @@ def test_leaving_a_fix_out_never_lets_an_unverified_unsafe_fix_in(tmp_path):
     file was reported unverifiable. Only fixes of the first run may be kept, each one built."""
     path = tmp_path / "Dockerfile"
     path.write_text(LATEST)
-    passes = resolve_passes()
-    options = Options(unsafe_fixes=True)
-
-    def rerun(excluded: Collection[FixKey]) -> FixResult:
-        return fix_text(LATEST, passes, path=str(path), options=options, exclude=excluded)
-    result = rerun(())
+    result, rerun = _fixed(path, ignore=())
     ids = {a.finding.pass_id for a in result.applied}
     assert {"pinned-base", "alpine-base"} <= ids
     engine = FakeEngine(breaks=["alpine"])          # no Alpine image on this engine
@@ -279,7 +274,7 @@ def test_leaving_a_fix_out_never_lets_an_unverified_unsafe_fix_in(tmp_path):
     first = {a.key for a in result.applied}
     assert all(a.key in first for a in v.result.applied if a.safety.value == "unsafe")
     # the safe-only build holds no unsafe fix either: the same text as the fixer without --unsafe-fixes
-    assert fix_text(LATEST, passes, path=str(path)).text in engine.texts.values()
+    assert _fixed(path, unsafe=False, ignore=())[0].text in engine.texts.values()
 
 
 TWO_STAGES = ("FROM debian:bookworm AS builder\nRUN apt-get update && apt-get install -y build-essential cmake\n"
@@ -292,12 +287,7 @@ def test_a_fix_that_went_with_a_dropped_one_is_not_reported_kept(tmp_path):
     with it) is no longer in the rewrite; the report said "kept" with 0.0 MB saved."""
     path = tmp_path / "Dockerfile"
     path.write_text(TWO_STAGES)
-    passes = resolve_passes()
-    options = Options(unsafe_fixes=True)
-
-    def rerun(excluded: Collection[FixKey]) -> FixResult:
-        return fix_text(TWO_STAGES, passes, path=str(path), options=options, exclude=excluded)
-    result = rerun(())
+    result, rerun = _fixed(path, ignore=())
     assert [a.finding.pass_id for a in result.applied].count("alpine-base") == 2
     engine = FakeEngine(breaks=["alpine"])
     v = verify(str(path), result, rerun, engine)
